@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class ConsoleConfig(AppConfig):
+    """The project itself: the page shell, error pages and project-wide commands."""
+
+    name = "console"
+    verbose_name = "Console"

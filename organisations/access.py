@@ -1,0 +1,91 @@
+"""
+Who may do what in an organisation: the one place where a request's rights are worked out.
+
+The access object is built once per request from the member's django-guardian rights on the organisation and
+handed to the views (which check the right they declare) and to the page shell (which shows what may be used).
+"""
+
+from dataclasses import dataclass, field
+
+from django.contrib.auth.models import Permission
+from django.db.models import Q
+from django.http import Http404
+
+from .models import Membership, Organisation
+from .roles import Right, Role, roles
+
+
+class _Can:
+    """Lets templates ask ``access.can.<right>``; unknown rights are refused, like missing ones."""
+
+    def __init__(self, rights: frozenset[str]):
+        self._rights = rights
+
+    def __getitem__(self, codename: str) -> bool:
+        return codename in self._rights
+
+
+@dataclass(frozen=True)
+class OrganisationAccess:
+    organisation: Organisation
+    membership: Membership | None
+    rights: frozenset[str] = field(default_factory=frozenset)
+
+    def has(self, right: Right) -> bool:
+        return right.value in self.rights
+
+    @property
+    def can(self) -> _Can:
+        return _Can(self.rights)
+
+    @property
+    def is_member(self) -> bool:
+        return self.membership is not None
+
+    @property
+    def role(self) -> Role | None:
+        return self.membership.role_definition if self.membership else None
+
+    def can_manage_role(self, role_id: str) -> bool:
+        """Whether this member may grant, change or remove ``role_id`` (only an Admin manages Admins)."""
+        return self.membership is not None and roles.can_manage(self.membership.role, role_id)
+
+    def manageable_roles(self) -> list[Role]:
+        return roles.manageable_by(self.membership.role) if self.membership else []
+
+
+def organisation_rights(*, user, organisation: Organisation) -> frozenset[str]:
+    """The codenames of the rights ``user`` holds on ``organisation``, directly or through a group, in one query."""
+    codenames = (
+        Permission.objects.filter(
+            Q(
+                organisationuserobjectpermission__user=user,
+                organisationuserobjectpermission__content_object=organisation,
+            )
+            | Q(
+                organisationgroupobjectpermission__group__user=user,
+                organisationgroupobjectpermission__content_object=organisation,
+            )
+        )
+        .values_list("codename", flat=True)
+        .distinct()
+    )
+    return frozenset(codenames)
+
+
+def organisation_access(*, user, slug: str) -> OrganisationAccess:
+    """The access of ``user`` to the organisation ``slug``; 404 when they may not know it exists."""
+    membership = (
+        Membership.objects.active()
+        .select_related("organisation")
+        .filter(user=user, organisation__slug=slug)
+        .first()
+    )
+    if membership is None:
+        raise Http404("No organisation found.")
+    organisation = membership.organisation
+    return OrganisationAccess(
+        organisation=organisation,
+        membership=membership,
+        rights=organisation_rights(user=user, organisation=organisation),
+    )

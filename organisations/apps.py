@@ -1,0 +1,17 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_save
+from django.utils.translation import gettext_lazy as _
+
+
+class OrganisationsConfig(AppConfig):
+    name = "organisations"
+    verbose_name = _("Organisations")
+
+    def ready(self):
+        from django.conf import settings
+
+        from . import handlers
+
+        post_save.connect(
+            handlers.create_personal_space, sender=settings.AUTH_USER_MODEL, dispatch_uid="personal_space"
+        )

@@ -1,0 +1,152 @@
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
+
+from .roles import RIGHT_DESCRIPTIONS, roles
+
+
+class Organisation(models.Model):
+    name = models.CharField(_("name"), max_length=100)
+    slug = models.SlugField(_("slug"), max_length=120, unique=True)
+    description = models.TextField(_("description"), max_length=1000, blank=True)
+    is_personal = models.BooleanField(
+        _("personal space"),
+        default=False,
+        help_text=_("A personal space belongs to one account: it cannot have members and cannot be deleted."),
+    )
+    require_two_factor = models.BooleanField(
+        _("require two-factor authentication"),
+        default=False,
+        help_text=_("Members without two-factor authentication must set it up before reaching the organisation."),
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+        ordering = ["name"]
+        # The rights of the roles (organisations/roles.py), granted per organisation as object permissions.
+        # view/change/delete_organisation are Django's default permissions, reused as rights.
+        permissions = [
+            (right.value, str(description))
+            for right, description in RIGHT_DESCRIPTIONS.items()
+            if right.value not in {"view_organisation", "change_organisation", "delete_organisation"}
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class OrganisationUserObjectPermission(UserObjectPermissionBase):
+    """A user's right on one organisation (guardian's direct foreign-key table)."""
+
+    content_object = models.ForeignKey(Organisation, on_delete=models.CASCADE)
+
+    class Meta(UserObjectPermissionBase.Meta):
+        verbose_name = _("member right")
+        verbose_name_plural = _("member rights")
+
+
+class OrganisationGroupObjectPermission(GroupObjectPermissionBase):
+    """A group's right on one organisation (guardian's direct foreign-key table)."""
+
+    content_object = models.ForeignKey(Organisation, on_delete=models.CASCADE)
+
+    class Meta(GroupObjectPermissionBase.Meta):
+        verbose_name = _("group right")
+        verbose_name_plural = _("group rights")
+
+
+class MembershipQuerySet(models.QuerySet):
+    def active(self):
+        """Memberships that have not expired."""
+        now = timezone.now()
+        return self.filter(models.Q(expires_at__isnull=True) | models.Q(expires_at__gt=now))
+
+
+class Membership(models.Model):
+    """The one source of truth for a member's role; their guardian rights are derived from it."""
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("organisation")
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("user")
+    )
+    role = models.CharField(_("role"), max_length=32, choices=roles.choices)
+    joined_at = models.DateTimeField(_("joined"), default=timezone.now)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("invited by"),
+    )
+    expires_at = models.DateTimeField(
+        _("expires"), null=True, blank=True, help_text=_("Temporary access ends at this time.")
+    )
+
+    objects = MembershipQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        ordering = ["organisation", "user__email"]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "user"], name="unique_membership"),
+        ]
+        indexes = [models.Index(fields=["organisation", "role"])]
+
+    def __str__(self):
+        return f"{self.user} in {self.organisation} ({self.get_role_display()})"
+
+    @property
+    def role_definition(self):
+        return roles.get(self.role)
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at is not None and self.expires_at <= timezone.now()
+
+
+class Activity(models.Model):
+    """One entry of an organisation's activity log: who did what, when, to what."""
+
+    organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="activities",
+        verbose_name=_("organisation"),
+    )
+    # Kept when the organisation is deleted, so platform staff can still read what happened.
+    organisation_name = models.CharField(_("organisation name"), max_length=100)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("actor"),
+    )
+    actor_label = models.CharField(_("actor"), max_length=254, blank=True)
+    verb = models.CharField(_("action"), max_length=64, db_index=True)
+    target_type = models.CharField(_("target type"), max_length=64, blank=True)
+    target_id = models.CharField(_("target id"), max_length=64, blank=True)
+    target_label = models.CharField(_("target"), max_length=255, blank=True)
+    before = models.JSONField(_("before"), null=True, blank=True)
+    after = models.JSONField(_("after"), null=True, blank=True)
+    created_at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("activity")
+        verbose_name_plural = _("activity")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["organisation", "-created_at"])]
+
+    def __str__(self):
+        return f"{self.actor_label} {self.verb} {self.target_label}"
