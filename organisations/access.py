@@ -76,10 +76,7 @@ def organisation_rights(*, user, organisation: Organisation) -> frozenset[str]:
 def organisation_access(*, user, slug: str) -> OrganisationAccess:
     """The access of ``user`` to the organisation ``slug``; 404 when they may not know it exists."""
     membership = (
-        Membership.objects.active()
-        .select_related("organisation")
-        .filter(user=user, organisation__slug=slug)
-        .first()
+        Membership.objects.active().select_related("organisation").filter(user=user, organisation__slug=slug).first()
     )
     if membership is None:
         raise Http404("No organisation found.")

@@ -7,7 +7,7 @@ from . import services
 from .models import Membership, Organisation
 from .roles import ACCOUNTING, ADMIN, DEVELOPER, MANAGER
 
-DEMO_PASSWORD = "acme-demo-2026"  # noqa: S105 - documented demo sign-in, refused outside DEBUG
+DEMO_PASSWORD = "acme-demo-2026"
 ACME = "Acme Web Agency"
 DEMO_MEMBERS = [
     ("admin@acme.example", "Alice Admin", ADMIN),
@@ -24,9 +24,7 @@ def demo_user(email: str, name: str):
     user = User.objects.filter(email=email).first()
     if user is None:
         user = User.objects.create_user(email=email, password=DEMO_PASSWORD, name=name)
-    EmailAddress.objects.update_or_create(
-        user=user, email=email, defaults={"verified": True, "primary": True}
-    )
+    EmailAddress.objects.update_or_create(user=user, email=email, defaults={"verified": True, "primary": True})
     return user
 
 

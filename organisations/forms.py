@@ -18,9 +18,7 @@ class OrganisationForm(forms.ModelForm):
 
 
 class DeleteOrganisationForm(forms.Form):
-    confirm_name = forms.CharField(
-        label=_("Type the organisation's name to confirm"), max_length=100, strip=False
-    )
+    confirm_name = forms.CharField(label=_("Type the organisation's name to confirm"), max_length=100, strip=False)
 
     def __init__(self, *args, organisation, **kwargs):
         self.organisation = organisation

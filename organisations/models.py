@@ -4,7 +4,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
-from .roles import RIGHT_DESCRIPTIONS, roles
+from .roles import RIGHT_DESCRIPTIONS, role_choices, roles
 
 
 class Organisation(models.Model):
@@ -75,7 +75,7 @@ class Membership(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("user")
     )
-    role = models.CharField(_("role"), max_length=32, choices=roles.choices)
+    role = models.CharField(_("role"), max_length=32, choices=role_choices)
     joined_at = models.DateTimeField(_("joined"), default=timezone.now)
     invited_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -62,7 +62,12 @@ RIGHT_DESCRIPTIONS: dict[Right, Promise] = {
     Right.MANAGE_BILLING: _("Pay invoices, manage payment methods and billing details"),
 }
 
-_BUILD = {Right.VIEW_APPLICATIONS, Right.ADD_APPLICATIONS, Right.OPERATE_APPLICATIONS, Right.DEPLOY_APPLICATIONS}
+_BUILD = {
+    Right.VIEW_APPLICATIONS,
+    Right.ADD_APPLICATIONS,
+    Right.OPERATE_APPLICATIONS,
+    Right.DEPLOY_APPLICATIONS,
+}
 _BILLING = {Right.VIEW_BILLING, Right.MANAGE_BILLING}
 _MANAGE = {
     Right.VIEW_ORGANISATION,
@@ -165,3 +170,8 @@ class RoleManager:
 
 
 roles = RoleManager(ROLES)
+
+
+def role_choices() -> list[tuple[str, Promise]]:
+    """The roles as model field choices (a module-level function, so migrations can refer to it)."""
+    return roles.choices()

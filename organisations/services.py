@@ -83,9 +83,7 @@ def _membership_snapshot(membership: Membership) -> dict:
 def personal_space_create(*, user) -> Organisation:
     """Create the account's personal space, of which the account is the only Admin."""
     name = user.get_short_name()
-    organisation = Organisation.objects.create(
-        name=name[:100], slug=_unique_slug(f"{name}-personal"), is_personal=True
-    )
+    organisation = Organisation.objects.create(name=name[:100], slug=_unique_slug(f"{name}-personal"), is_personal=True)
     membership = Membership.objects.create(organisation=organisation, user=user, role=roles.top.id)
     membership_sync_rights(membership)
     return organisation
@@ -98,7 +96,10 @@ def organisation_create(*, actor, name: str, description: str = "") -> Organisat
     membership = Membership.objects.create(organisation=organisation, user=actor, role=roles.top.id)
     membership_sync_rights(membership)
     activity_record(
-        organisation=organisation, actor=actor, verb="organisation.created", target=organisation,
+        organisation=organisation,
+        actor=actor,
+        verb="organisation.created",
+        target=organisation,
         after={"name": name, "description": description},
     )
     return organisation
@@ -113,8 +114,12 @@ def organisation_update(*, actor, organisation: Organisation, name: str, descrip
     after = {"name": name, "description": description}
     if before != after:
         activity_record(
-            organisation=organisation, actor=actor, verb="organisation.updated", target=organisation,
-            before=before, after=after,
+            organisation=organisation,
+            actor=actor,
+            verb="organisation.updated",
+            target=organisation,
+            before=before,
+            after=after,
         )
     return organisation
 
@@ -125,24 +130,28 @@ def organisation_delete(*, actor, organisation: Organisation, confirm_name: str)
     if organisation.is_personal:
         raise ValidationError(_("A personal space cannot be deleted."))
     if confirm_name != organisation.name:
-        raise ValidationError(
-            {"confirm_name": _("Type the organisation's name exactly to confirm.")}
-        )
+        raise ValidationError({"confirm_name": _("Type the organisation's name exactly to confirm.")})
     organisation = _lock(organisation)
     activity_record(
-        organisation=organisation, actor=actor, verb="organisation.deleted", target=organisation,
+        organisation=organisation,
+        actor=actor,
+        verb="organisation.deleted",
+        target=organisation,
         before={"name": organisation.name},
     )
     organisation.delete()
 
 
 @transaction.atomic
-def membership_add(*, actor, organisation: Organisation, user, role: str, expires_at=None) -> Membership:
+def membership_add(
+    *, actor, organisation: Organisation, user, role: str, expires_at=None, by_staff: bool = False
+) -> Membership:
     """Make ``user`` a member of ``organisation`` with ``role``."""
     if organisation.is_personal:
         raise ValidationError(_("A personal space cannot have members."))
     role = roles.get(role).id
-    _check_may_manage(actor_membership=_actor_membership(actor=actor, organisation=organisation), role=role)
+    if not by_staff:
+        _check_may_manage(actor_membership=_actor_membership(actor=actor, organisation=organisation), role=role)
     _lock(organisation)
     if Membership.objects.filter(organisation=organisation, user=user).exists():
         raise ValidationError(_("%(email)s is already a member of this organisation.") % {"email": user.email})
@@ -151,21 +160,28 @@ def membership_add(*, actor, organisation: Organisation, user, role: str, expire
     )
     membership_sync_rights(membership)
     activity_record(
-        organisation=organisation, actor=actor, verb="member.added", target=membership.user,
+        organisation=organisation,
+        actor=actor,
+        verb="member.added",
+        target=membership.user,
         after=_membership_snapshot(membership),
     )
     return membership
 
 
 @transaction.atomic
-def membership_change_role(*, actor, membership: Membership, role: str) -> Membership:
-    """Give the member another role; only an Admin touches Admins, and the last Admin stays one."""
+def membership_change_role(*, actor, membership: Membership, role: str, by_staff: bool = False) -> Membership:
+    """Give the member another role; only an Admin touches Admins, and the last Admin stays one.
+
+    ``by_staff``: platform staff acting from the Django admin, who are not members; the last-Admin rule holds.
+    """
     role = roles.get(role).id
     organisation = _lock(membership.organisation)
     membership = Membership.objects.select_for_update().select_related("user").get(pk=membership.pk)
-    actor_membership = _actor_membership(actor=actor, organisation=organisation)
-    _check_may_manage(actor_membership=actor_membership, role=membership.role)
-    _check_may_manage(actor_membership=actor_membership, role=role)
+    if not by_staff:
+        actor_membership = _actor_membership(actor=actor, organisation=organisation)
+        _check_may_manage(actor_membership=actor_membership, role=membership.role)
+        _check_may_manage(actor_membership=actor_membership, role=role)
     if membership.role == role:
         return membership
     if membership.role == roles.top.id and not _other_admins_exist(membership):
@@ -178,15 +194,17 @@ def membership_change_role(*, actor, membership: Membership, role: str) -> Membe
     membership.save(update_fields=["role"])
     membership_sync_rights(membership)
     activity_record(
-        organisation=organisation, actor=actor, verb="member.role_changed", target=membership.user,
-        before=before, after=_membership_snapshot(membership),
+        organisation=organisation,
+        actor=actor,
+        verb="member.role_changed",
+        target=membership.user,
+        before=before,
+        after=_membership_snapshot(membership),
     )
     return membership
 
 
-def _membership_end(
-    *, actor, membership: Membership, verb: str, last_admin_message: str, check_actor: bool
-) -> None:
+def _membership_end(*, actor, membership: Membership, verb: str, last_admin_message: str, check_actor: bool) -> None:
     organisation = _lock(membership.organisation)
     membership = Membership.objects.select_for_update().select_related("user").get(pk=membership.pk)
     if check_actor:
@@ -203,16 +221,15 @@ def _membership_end(
 
 
 @transaction.atomic
-def membership_remove(*, actor, membership: Membership) -> None:
+def membership_remove(*, actor, membership: Membership, by_staff: bool = False) -> None:
     """Remove a member from the organisation; only an Admin removes an Admin, never the last one."""
     _membership_end(
         actor=actor,
         membership=membership,
         verb="member.removed",
-        check_actor=True,
+        check_actor=not by_staff,
         last_admin_message=_(
-            "%(email)s is the last %(role)s of this organisation and cannot be removed. "
-            "Appoint another %(role)s first."
+            "%(email)s is the last %(role)s of this organisation and cannot be removed. Appoint another %(role)s first."
         ),
     )
 
