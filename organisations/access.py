@@ -73,11 +73,21 @@ def organisation_rights(*, user, organisation: Organisation) -> frozenset[str]:
     return frozenset(codenames)
 
 
-def organisation_access(*, user, slug: str) -> OrganisationAccess:
-    """The access of ``user`` to the organisation ``slug``; 404 when they may not know it exists."""
+def organisation_access(*, user, slug: str, allow_grantees: bool = False) -> OrganisationAccess:
+    """The access of ``user`` to the organisation ``slug``; 404 when they may not know it exists.
+
+    ``allow_grantees``: for the pages of one application, a person who is not a member but holds a grant on one of
+    the organisation's applications gets an access without any right; ``apps.access`` decides per application.
+    """
     membership = (
         Membership.objects.active().select_related("organisation").filter(user=user, organisation__slug=slug).first()
     )
+    if membership is None and allow_grantees:
+        from apps.access import grantee_organisation  # apps depends on organisations, not the reverse
+
+        organisation = grantee_organisation(user=user, slug=slug)
+        if organisation is not None:
+            return OrganisationAccess(organisation=organisation, membership=None)
     if membership is None:
         raise Http404("No organisation found.")
     organisation = membership.organisation

@@ -14,9 +14,13 @@ class OrganisationMixin:
     """
 
     required_right: Right | None = None
+    # The views of one application (apps.mixins) also admit people holding a grant on it, who are not members.
+    allow_application_grantees: bool = False
 
     def dispatch(self, request, *args, **kwargs):
-        self.access = organisation_access(user=request.user, slug=kwargs["slug"])
+        self.access = organisation_access(
+            user=request.user, slug=kwargs["slug"], allow_grantees=self.allow_application_grantees
+        )
         self.organisation = self.access.organisation
         request.organisation_access = self.access
         if self.required_right is not None and not self.access.has(self.required_right):
