@@ -150,3 +150,92 @@ class Activity(models.Model):
 
     def __str__(self):
         return f"{self.actor_label} {self.verb} {self.target_label}"
+
+
+class InvitationQuerySet(models.QuerySet):
+    def pending(self):
+        """Invitations that can still be accepted: pending and not expired."""
+        return self.filter(state=Invitation.State.PENDING, expires_at__gt=timezone.now())
+
+
+class Invitation(models.Model):
+    """An invitation to join an organisation with a role, sent to one email address.
+
+    Only the SHA-256 of the token is stored; the token itself is only ever in the emailed link. "Expired" is not a
+    stored state: a pending invitation whose ``expires_at`` has passed is expired.
+
+    Per-application invitations (a grant on one application instead of a role) add a nullable ``application`` and an
+    access level here, make ``role`` optional, and branch in ``services._invitation_grant``, the one place where
+    accepting an invitation gives something.
+    """
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        ACCEPTED = "accepted", _("Accepted")
+        DECLINED = "declined", _("Declined")
+        REVOKED = "revoked", _("Revoked")
+
+    # What the admin and the pages show: the stored state, or "expired" for a pending invitation past its expiry.
+    EXPIRED = "expired"
+    STATUS_LABELS = {**dict(State.choices), EXPIRED: _("Expired")}
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="invitations", verbose_name=_("organisation")
+    )
+    email = models.EmailField(_("email address"))
+    role = models.CharField(_("role"), max_length=32, choices=role_choices)
+    token_hash = models.CharField(_("token hash"), max_length=64, unique=True, editable=False)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("invited by"),
+    )
+    state = models.CharField(_("state"), max_length=16, choices=State.choices, default=State.PENDING)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    sent_at = models.DateTimeField(_("last sent"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires"))
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("accepted by"),
+    )
+    accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True)
+
+    objects = InvitationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["organisation", "state", "email"])]
+
+    def __str__(self):
+        return self.email
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at <= timezone.now()
+
+    @property
+    def status(self) -> str:
+        """The state as people see it: a pending invitation past its expiry is expired."""
+        if self.state == self.State.PENDING and self.is_expired:
+            return self.EXPIRED
+        return self.state
+
+    def get_status_display(self) -> str:
+        return str(self.STATUS_LABELS[self.status])
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == self.State.PENDING
+
+    @property
+    def role_definition(self):
+        return roles.get(self.role)

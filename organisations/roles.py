@@ -35,6 +35,7 @@ class Right(StrEnum):
     MANAGE_ADDONS = "manage_addons"
     VIEW_BILLING = "view_billing"
     MANAGE_BILLING = "manage_billing"
+    MANAGE_SECURITY = "manage_security"
 
     @property
     def perm(self) -> str:
@@ -60,6 +61,7 @@ RIGHT_DESCRIPTIONS: dict[Right, Promise] = {
     Right.MANAGE_ADDONS: _("Create and delete add-ons"),
     Right.VIEW_BILLING: _("Access bills, consumption and receive invoices"),
     Right.MANAGE_BILLING: _("Pay invoices, manage payment methods and billing details"),
+    Right.MANAGE_SECURITY: _("Change the organisation's security settings (required two-factor authentication)"),
 }
 
 _BUILD = {
