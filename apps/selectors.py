@@ -1,0 +1,180 @@
+"""Read queries shared by the application and add-on views; each in a fixed number of queries."""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.utils.translation import gettext as _
+
+from organisations.models import (
+    Activity,
+    Membership,
+    Organisation,
+    OrganisationGroupObjectPermission,
+    OrganisationUserObjectPermission,
+)
+from organisations.roles import Role
+
+from .access import Capability, capabilities_from_permissions, capabilities_from_rights
+from .models import (
+    Addon,
+    Application,
+    ApplicationGrant,
+    ApplicationGroupObjectPermission,
+    ApplicationUserObjectPermission,
+    Deployment,
+)
+
+
+def applications_for_list(
+    *, organisation: Organisation, search: str = "", state: str = "", runtime: str = "", region: str = ""
+) -> QuerySet[Application]:
+    """The organisation's applications, filtered, with their flavor and last deployment time (one query a page)."""
+    last_deployment = Deployment.objects.filter(application=OuterRef("pk")).order_by("-created_at", "-id")
+    queryset = (
+        Application.objects.filter(organisation=organisation)
+        .select_related("flavor")
+        .annotate(
+            last_deployed_at=Subquery(last_deployment.values("created_at")[:1]),
+            last_commit=Subquery(last_deployment.values("commit")[:1]),
+        )
+        .order_by("name", "id")
+    )
+    if search:
+        queryset = queryset.filter(Q(name__icontains=search) | Q(description__icontains=search))
+    if state:
+        queryset = queryset.filter(state=state)
+    if runtime:
+        queryset = queryset.filter(runtime=runtime)
+    if region:
+        queryset = queryset.filter(region=region)
+    return queryset
+
+
+def application_activity(*, application: Application, limit: int = 50) -> list[Activity]:
+    return list(
+        Activity.objects.filter(
+            organisation_id=application.organisation_id, target_type="application", target_id=str(application.pk)
+        ).order_by("-created_at", "-id")[:limit]
+    )
+
+
+def addons_for_list(*, organisation: Organisation) -> QuerySet[Addon]:
+    return Addon.objects.filter(organisation=organisation).select_related("plan").prefetch_related("applications")
+
+
+# The connection variables an add-on of each kind exposes to the applications linked to it.
+_CONNECTION = {
+    "postgresql": ("POSTGRESQL_ADDON", "postgresql", 5432),
+    "mysql": ("MYSQL_ADDON", "mysql", 3306),
+    "redis": ("REDIS", "redis", 6379),
+    "mongodb": ("MONGODB_ADDON", "mongodb", 27017),
+}
+
+
+def addon_connection_variables(addon: Addon) -> list[tuple[str, str]]:
+    """The (name, value) pairs an add-on exposes, e.g. ``POSTGRESQL_ADDON_URI``."""
+    host = f"{addon.plan.kind}-{addon.pk}.{addon.region}.addons.console.example"
+    user = f"u{addon.pk}"
+    if addon.plan.kind == "s3":
+        return [
+            ("S3_ENDPOINT", f"https://s3.{addon.region}.console.example"),
+            ("S3_BUCKET", addon.name),
+            ("S3_ACCESS_KEY_ID", f"AK{addon.pk:08d}"),
+            ("S3_SECRET_ACCESS_KEY", addon.secret),
+        ]
+    prefix, scheme, port = _CONNECTION[addon.plan.kind]
+    return [
+        (f"{prefix}_HOST", host),
+        (f"{prefix}_PORT", str(port)),
+        (f"{prefix}_USER", user),
+        (f"{prefix}_PASSWORD", addon.secret),
+        (f"{prefix}_DB", addon.name),
+        (f"{prefix}_URI", f"{scheme}://{user}:{addon.secret}@{host}:{port}/{addon.name}"),
+    ]
+
+
+def application_addon_variables(*, application: Application) -> list[tuple[Addon, str, str]]:
+    """The variables the add-ons linked to the application expose: (add-on, name, value)."""
+    return [
+        (addon, name, value)
+        for addon in application.addons.select_related("plan").order_by("name")
+        for name, value in addon_connection_variables(addon)
+    ]
+
+
+def shared_with(*, user) -> list[ApplicationGrant]:
+    """The user's active grants, with their applications and organisations."""
+    return list(
+        ApplicationGrant.objects.active()
+        .filter(user=user)
+        .select_related("application__organisation", "application__flavor")
+        .order_by("application__organisation__name", "application__name")
+    )
+
+
+@dataclass
+class AccessEntry:
+    """One person who can reach an application, what they can do and why."""
+
+    user: object
+    role: Role | None = None
+    role_capabilities: frozenset[Capability] = frozenset()
+    grant: ApplicationGrant | None = None
+    grant_capabilities: frozenset[Capability] = frozenset()
+    reasons: list = field(default_factory=list)
+
+    @property
+    def capabilities(self) -> frozenset[Capability]:
+        return self.role_capabilities | self.grant_capabilities
+
+    @property
+    def can_reach(self) -> bool:
+        return Capability.VIEW in self.capabilities
+
+
+def who_has_access(*, application: Application) -> list[AccessEntry]:
+    """Everyone who can reach the application, through their role or a grant; six queries, whatever the sizes."""
+    organisation_id = application.organisation_id
+    memberships = list(Membership.objects.active().filter(organisation_id=organisation_id).select_related("user"))
+    rights = defaultdict(set)
+    for user_id, codename in OrganisationUserObjectPermission.objects.filter(
+        content_object_id=organisation_id
+    ).values_list("user_id", "permission__codename"):
+        rights[user_id].add(codename)
+    for user_id, codename in OrganisationGroupObjectPermission.objects.filter(
+        content_object_id=organisation_id, group__user__isnull=False
+    ).values_list("group__user", "permission__codename"):
+        rights[user_id].add(codename)
+
+    grants = list(ApplicationGrant.objects.filter(application=application).select_related("user", "granted_by"))
+    permissions = defaultdict(set)
+    for user_id, codename in ApplicationUserObjectPermission.objects.filter(content_object=application).values_list(
+        "user_id", "permission__codename"
+    ):
+        permissions[user_id].add(codename)
+    group_permissions = defaultdict(set)
+    for user_id, codename in ApplicationGroupObjectPermission.objects.filter(
+        content_object=application, group__user__isnull=False
+    ).values_list("group__user", "permission__codename"):
+        group_permissions[user_id].add(codename)
+
+    entries: dict[int, AccessEntry] = {}
+    for membership in memberships:
+        capabilities = capabilities_from_rights(rights[membership.user_id])
+        entry = AccessEntry(user=membership.user, role=membership.role_definition, role_capabilities=capabilities)
+        if capabilities:
+            entry.reasons.append(_("%(role)s of the organisation") % {"role": membership.role_definition.name})
+        entries[membership.user_id] = entry
+    for grant in grants:
+        entry = entries.setdefault(grant.user_id, AccessEntry(user=grant.user))
+        entry.grant = grant
+        codenames = set(group_permissions[grant.user_id])
+        if not grant.is_expired:
+            codenames |= permissions[grant.user_id]
+            entry.reasons.append(_("direct access: %(level)s") % {"level": grant.get_level_display()})
+        entry.grant_capabilities = capabilities_from_permissions(codenames)
+    return sorted(
+        (entry for entry in entries.values() if entry.can_reach or entry.grant is not None),
+        key=lambda entry: (entry.grant is not None and entry.role is None, entry.user.email),
+    )
