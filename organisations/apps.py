@@ -8,6 +8,7 @@ class OrganisationsConfig(AppConfig):
     verbose_name = _("Organisations")
 
     def ready(self):
+        from allauth.account.signals import user_signed_up
         from django.conf import settings
 
         from . import handlers
@@ -15,3 +16,4 @@ class OrganisationsConfig(AppConfig):
         post_save.connect(
             handlers.create_personal_space, sender=settings.AUTH_USER_MODEL, dispatch_uid="personal_space"
         )
+        user_signed_up.connect(handlers.accept_invitation_after_signup, dispatch_uid="invitation_after_signup")

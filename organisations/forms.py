@@ -29,3 +29,63 @@ class DeleteOrganisationForm(forms.Form):
         if value != self.organisation.name:
             raise forms.ValidationError(_("Type the organisation's name exactly to confirm."))
         return value
+
+
+def _role_choices(manageable_roles) -> list[tuple[str, str]]:
+    return [(role.id, role.name) for role in manageable_roles]
+
+
+class MemberFilterForm(forms.Form):
+    q = forms.CharField(label=_("Name or email"), required=False, max_length=254)
+    without_two_factor = forms.BooleanField(label=_("Not secured with two-factor"), required=False)
+
+
+class InvitationForm(forms.Form):
+    email = forms.EmailField(label=_("Email address"), max_length=254)
+    role = forms.ChoiceField(label=_("Role"))
+
+    def __init__(self, *args, manageable_roles, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["role"].choices = _role_choices(manageable_roles)
+
+
+class MemberRoleForm(forms.Form):
+    role = forms.ChoiceField(label=_("New role"))
+
+    def __init__(self, *args, manageable_roles, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["role"].choices = _role_choices(manageable_roles)
+
+
+class ConfirmForm(forms.Form):
+    """A confirmation: the form is its button."""
+
+
+class TwoFactorSettingForm(forms.Form):
+    require_two_factor = forms.BooleanField(
+        label=_("Require two-factor authentication for every member"),
+        required=False,
+        help_text=_(
+            "Members without two-factor authentication are sent to set it up before they reach any page of the "
+            "organisation."
+        ),
+    )
+
+
+class ActivityFilterForm(forms.Form):
+    actor = forms.ChoiceField(label=_("Who"), required=False)
+    verb = forms.ChoiceField(label=_("Action"), required=False)
+    since = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    until = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, actors, verbs, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["actor"].choices = [("", _("Anyone")), *((actor, actor) for actor in actors)]
+        self.fields["verb"].choices = [("", _("Any action")), *((verb, verb) for verb in verbs)]
+
+    def clean(self):
+        cleaned = super().clean()
+        since, until = cleaned.get("since"), cleaned.get("until")
+        if since and until and since > until:
+            raise forms.ValidationError(_("The start date must be before the end date."))
+        return cleaned

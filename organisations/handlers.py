@@ -1,3 +1,7 @@
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
 from . import services
 
 
@@ -5,3 +9,26 @@ def create_personal_space(sender, instance, created, raw=False, **kwargs):
     """Give every new account its personal space."""
     if created and not raw:
         services.personal_space_create(user=instance)
+
+
+def accept_invitation_after_signup(sender, request, user, **kwargs):
+    """A person who signed up from an invitation link lands in the organisation with the invited role.
+
+    ``views.InvitationSignupView`` remembered the token in the session; acceptance follows the usual rules (the
+    invited email must be one of the new account's verified addresses).
+    """
+    from .views import INVITATION_SESSION_KEY
+
+    token = request.session.pop(INVITATION_SESSION_KEY, None) if request is not None else None
+    if not token:
+        return
+    try:
+        invitation = services.invitation_accept(user=user, token=token)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return
+    messages.success(
+        request,
+        _("Welcome to “%(name)s”: you are %(role)s.")
+        % {"name": invitation.organisation.name, "role": invitation.role_definition},
+    )

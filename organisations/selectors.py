@@ -1,6 +1,12 @@
 """Read queries shared by several views."""
 
-from .models import Activity, Membership
+from datetime import datetime, time, timedelta
+
+from allauth.mfa.models import Authenticator
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+
+from .models import Activity, Invitation, Membership
 
 
 def memberships_for_switcher(*, user) -> list[Membership]:
@@ -19,3 +25,57 @@ def active_member_count(*, organisation) -> int:
 
 def recent_activity(*, organisation, limit: int = 10) -> list[Activity]:
     return list(Activity.objects.filter(organisation=organisation).order_by("-created_at", "-id")[:limit])
+
+
+def members_list(*, organisation, query: str = "", without_two_factor: bool = False):
+    """The organisation's active members with their user and whether they have two-factor (``has_totp``)."""
+    members = (
+        Membership.objects.active()
+        .filter(organisation=organisation)
+        .select_related("user")
+        .annotate(
+            has_totp=Exists(Authenticator.objects.filter(user_id=OuterRef("user_id"), type=Authenticator.Type.TOTP))
+        )
+        .order_by("user__name", "user__email", "pk")
+    )
+    if query:
+        members = members.filter(Q(user__name__icontains=query) | Q(user__email__icontains=query))
+    if without_two_factor:
+        members = members.filter(has_totp=False)
+    return members
+
+
+def pending_invitations(*, organisation) -> list:
+    """The invitations still waiting for an answer, expired ones included (they can be resent or revoked)."""
+    return list(
+        Invitation.objects.filter(organisation=organisation, state=Invitation.State.PENDING)
+        .select_related("invited_by")
+        .order_by("expires_at", "pk")
+    )
+
+
+def activity_list(*, organisation, actor: str = "", verb: str = "", since=None, until=None):
+    """The organisation's activity, newest first; ``since``/``until`` are inclusive dates in the current time zone."""
+    activities = Activity.objects.filter(organisation=organisation).order_by("-created_at", "-id")
+    if actor:
+        activities = activities.filter(actor_label=actor)
+    if verb:
+        activities = activities.filter(verb=verb)
+    zone = timezone.get_current_timezone()
+    if since:
+        activities = activities.filter(created_at__gte=datetime.combine(since, time.min, tzinfo=zone))
+    if until:
+        activities = activities.filter(
+            created_at__lt=datetime.combine(until + timedelta(days=1), time.min, tzinfo=zone)
+        )
+    return activities
+
+
+def activity_filter_choices(*, organisation) -> tuple[list[str], list[str]]:
+    """The actors and the kinds of action found in the organisation's activity log, for its filters."""
+    entries = Activity.objects.filter(organisation=organisation)
+    actors = list(
+        entries.exclude(actor_label="").order_by("actor_label").values_list("actor_label", flat=True).distinct()
+    )
+    verbs = list(entries.order_by("verb").values_list("verb", flat=True).distinct())
+    return actors, verbs

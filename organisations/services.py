@@ -5,15 +5,30 @@ Rule checks raise ``ValidationError`` with a message meant for the person who as
 that the actor holds the right (403 otherwise), so these rules are the ones a right alone cannot express.
 """
 
+import hashlib
+import secrets
+from datetime import timedelta
+
+from allauth.account.models import EmailAddress
+from allauth.core.internal import ratelimit
+from allauth.mfa.models import Authenticator
+from allauth.mfa.utils import is_mfa_enabled
+from django.conf import settings
 from django.contrib.auth.models import Permission
 from django.core.exceptions import ValidationError
+from django.core.mail import EmailMultiAlternatives
+from django.core.validators import validate_email
 from django.db import transaction
+from django.db.models import Q
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from .activity import activity_record
-from .models import Membership, Organisation, OrganisationUserObjectPermission
-from .roles import roles
+from .models import Invitation, Membership, Organisation, OrganisationUserObjectPermission
+from .roles import Right, roles
 
 
 def _unique_slug(name: str) -> str:
@@ -153,10 +168,19 @@ def membership_add(
     if not by_staff:
         _check_may_manage(actor_membership=_actor_membership(actor=actor, organisation=organisation), role=role)
     _lock(organisation)
+    return _membership_create(
+        actor=actor, organisation=organisation, user=user, role=role, invited_by=actor, expires_at=expires_at
+    )
+
+
+def _membership_create(
+    *, actor, organisation: Organisation, user, role: str, invited_by, expires_at=None
+) -> Membership:
+    """Create the membership with its rights and its activity entry; the caller holds the organisation's lock."""
     if Membership.objects.filter(organisation=organisation, user=user).exists():
         raise ValidationError(_("%(email)s is already a member of this organisation.") % {"email": user.email})
     membership = Membership.objects.create(
-        organisation=organisation, user=user, role=role, invited_by=actor, expires_at=expires_at
+        organisation=organisation, user=user, role=role, invited_by=invited_by, expires_at=expires_at
     )
     membership_sync_rights(membership)
     activity_record(
@@ -246,3 +270,303 @@ def membership_leave(*, membership: Membership) -> None:
             "You are the last %(role)s of this organisation and cannot leave it. Appoint another %(role)s first."
         ),
     )
+
+
+@transaction.atomic
+def organisation_set_two_factor(*, actor, organisation: Organisation, require_two_factor: bool) -> Organisation:
+    """Require (or stop requiring) two-factor authentication of every member of the organisation."""
+    organisation = _lock(organisation)
+    if organisation.require_two_factor == require_two_factor:
+        return organisation
+    if require_two_factor and not is_mfa_enabled(actor, [Authenticator.Type.TOTP]):
+        raise ValidationError(
+            _("Set up two-factor authentication for your own account first, or you would lock yourself out.")
+        )
+    organisation.require_two_factor = require_two_factor
+    organisation.save(update_fields=["require_two_factor"])
+    activity_record(
+        organisation=organisation,
+        actor=actor,
+        verb="organisation.two_factor_changed",
+        target=organisation,
+        before={"require_two_factor": not require_two_factor},
+        after={"require_two_factor": require_two_factor},
+    )
+    return organisation
+
+
+# Invitations. The token is 256 random bits (secrets.token_urlsafe(32)); only its SHA-256 is stored, the token itself
+# is only ever in the emailed link. An invitation lasts INVITATION_TTL; a resend gives it a new token and a new expiry.
+INVITATION_TTL = timedelta(days=7)
+
+# Every invitation email sent (invite or resend) counts against the organisation and against the inviter, in
+# allauth's cache-based rate limiter (the one that counts sign-in attempts). settings.INVITATION_RATE_LIMITS overrides.
+INVITATION_RATE_LIMITS = {
+    "invite_per_organisation": "50/h/key,200/d/key",
+    "invite_per_inviter": "20/h/key,100/d/key",
+}
+
+
+def invitation_token_hash(token: str) -> str:
+    """The stored form of an invitation token."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _new_token() -> tuple[str, str]:
+    token = secrets.token_urlsafe(32)
+    return token, invitation_token_hash(token)
+
+
+def _invitation_snapshot(invitation: Invitation) -> dict:
+    return {"email": invitation.email, "role": invitation.role}
+
+
+def _consume_invitation_rate_limits(*, organisation: Organisation, actor) -> list:
+    config = getattr(settings, "INVITATION_RATE_LIMITS", INVITATION_RATE_LIMITS)
+    usages = []
+    for action, key in (
+        ("invite_per_organisation", f"organisation:{organisation.pk}"),
+        ("invite_per_inviter", f"user:{actor.pk}"),
+    ):
+        # Only "key" rates are used, so no request is needed: the limit holds for every caller of the service.
+        usage = ratelimit.consume(None, app="organisations", action=action, config=config, key=key, limit_get=True)
+        if usage is None:
+            for earlier in usages:
+                earlier.rollback()
+            raise ValidationError(_("Too many invitations have been sent. Try again later."))
+        usages.append(usage)
+    return usages
+
+
+def _invitation_send(*, invitation: Invitation, token: str, base_url: str) -> None:
+    """Email the invitation's link, which carries the token, to the invited address."""
+    context = {
+        "invitation": invitation,
+        "organisation": invitation.organisation,
+        "inviter": invitation.invited_by,
+        "role": invitation.role_definition,
+        "url": base_url.rstrip("/") + reverse("organisations:invitation", kwargs={"token": token}),
+        "expires_at": invitation.expires_at,
+    }
+    subject = " ".join(render_to_string("organisations/email/invitation_subject.txt", context).split())
+    message = EmailMultiAlternatives(
+        subject=subject,
+        body=render_to_string("organisations/email/invitation_message.txt", context),
+        to=[invitation.email],
+    )
+    message.attach_alternative(render_to_string("organisations/email/invitation_message.html", context), "text/html")
+    message.send()
+
+
+def _check_may_invite(*, actor, organisation: Organisation, role: str) -> None:
+    actor_membership = _actor_membership(actor=actor, organisation=organisation)
+    if not actor_membership.role_definition.has_right(Right.INVITE_MEMBERS):
+        raise ValidationError(_("You may not invite members to this organisation."))
+    _check_may_manage(actor_membership=actor_membership, role=role)
+
+
+def _email_is_member(*, organisation: Organisation, email: str) -> bool:
+    return (
+        Membership.objects.filter(organisation=organisation)
+        .filter(
+            Q(user__email__iexact=email) | Q(user__emailaddress__email__iexact=email, user__emailaddress__verified=True)
+        )
+        .exists()
+    )
+
+
+def _invitation_locked(invitation: Invitation) -> Invitation:
+    return (
+        Invitation.objects.select_for_update(of=("self",))
+        .select_related("organisation", "invited_by")
+        .get(pk=invitation.pk)
+    )
+
+
+@transaction.atomic
+def invitation_create(
+    *, actor, organisation: Organisation, email: str, role: str, base_url: str, by_staff: bool = False
+) -> Invitation:
+    """Invite ``email`` to join ``organisation`` with ``role`` and email them the link.
+
+    ``base_url``: scheme and host of the console, for the link. ``by_staff``: platform staff in the Django admin.
+    """
+    email = email.strip().lower()
+    validate_email(email)
+    if organisation.is_personal:
+        raise ValidationError(_("A personal space cannot have members."))
+    if role not in {r.id for r in roles}:
+        raise ValidationError({"role": _("Choose a valid role.")})
+    if not by_staff:
+        _check_may_invite(actor=actor, organisation=organisation, role=role)
+    organisation = _lock(organisation)  # one invitation per address at a time, also when two requests race
+    if _email_is_member(organisation=organisation, email=email):
+        raise ValidationError({"email": _("%(email)s is already a member of this organisation.") % {"email": email}})
+    if Invitation.objects.pending().filter(organisation=organisation, email__iexact=email).exists():
+        raise ValidationError(
+            {"email": _("%(email)s has already been invited; the invitation is pending.") % {"email": email}}
+        )
+    usages = [] if by_staff else _consume_invitation_rate_limits(organisation=organisation, actor=actor)
+    try:
+        token, token_hash = _new_token()
+        now = timezone.now()
+        invitation = Invitation.objects.create(
+            organisation=organisation,
+            email=email,
+            role=role,
+            token_hash=token_hash,
+            invited_by=actor,
+            created_at=now,
+            sent_at=now,
+            expires_at=now + INVITATION_TTL,
+        )
+        activity_record(
+            organisation=organisation,
+            actor=actor,
+            verb="invitation.created",
+            target=invitation,
+            after=_invitation_snapshot(invitation),
+        )
+        _invitation_send(invitation=invitation, token=token, base_url=base_url)
+    except Exception:
+        for usage in usages:
+            usage.rollback()
+        raise
+    return invitation
+
+
+@transaction.atomic
+def invitation_resend(*, actor, invitation: Invitation, base_url: str, by_staff: bool = False) -> Invitation:
+    """Send the invitation again with a new token and a new expiry; the previous link stops working."""
+    invitation = _invitation_locked(invitation)
+    if not by_staff:
+        _check_may_invite(actor=actor, organisation=invitation.organisation, role=invitation.role)
+    if invitation.state != Invitation.State.PENDING:
+        raise ValidationError(_("Only a pending invitation can be sent again."))
+    if _email_is_member(organisation=invitation.organisation, email=invitation.email):
+        raise ValidationError(_("%(email)s is already a member of this organisation.") % {"email": invitation.email})
+    usages = [] if by_staff else _consume_invitation_rate_limits(organisation=invitation.organisation, actor=actor)
+    try:
+        token, invitation.token_hash = _new_token()
+        invitation.sent_at = timezone.now()
+        invitation.expires_at = invitation.sent_at + INVITATION_TTL
+        invitation.save(update_fields=["token_hash", "sent_at", "expires_at"])
+        activity_record(
+            organisation=invitation.organisation,
+            actor=actor,
+            verb="invitation.resent",
+            target=invitation,
+            after=_invitation_snapshot(invitation),
+        )
+        _invitation_send(invitation=invitation, token=token, base_url=base_url)
+    except Exception:
+        for usage in usages:
+            usage.rollback()
+        raise
+    return invitation
+
+
+@transaction.atomic
+def invitation_revoke(*, actor, invitation: Invitation, by_staff: bool = False) -> Invitation:
+    """Withdraw a pending (or expired) invitation: its link stops working."""
+    invitation = _invitation_locked(invitation)
+    if not by_staff:
+        _check_may_invite(actor=actor, organisation=invitation.organisation, role=invitation.role)
+    if invitation.state != Invitation.State.PENDING:
+        raise ValidationError(_("Only a pending invitation can be revoked."))
+    invitation.state = Invitation.State.REVOKED
+    invitation.save(update_fields=["state"])
+    activity_record(
+        organisation=invitation.organisation,
+        actor=actor,
+        verb="invitation.revoked",
+        target=invitation,
+        before=_invitation_snapshot(invitation),
+    )
+    return invitation
+
+
+def _invitation_for_response(token: str) -> Invitation:
+    """The invitation of ``token``, locked, if it can still be answered; a clear error otherwise."""
+    invitation = (
+        Invitation.objects.select_for_update(of=("self",))
+        .select_related("organisation", "invited_by")
+        .filter(token_hash=invitation_token_hash(token))
+        .first()
+    )
+    if invitation is None:
+        raise ValidationError(_("This invitation link is not valid. It may have been replaced by a newer one."))
+    if not invitation.is_pending:
+        raise ValidationError(INVITATION_CLOSED_MESSAGES[invitation.status]())
+    return invitation
+
+
+# Why a link no longer works, as the invitation page and the services say it (callables: translated when used).
+INVITATION_CLOSED_MESSAGES = {
+    Invitation.EXPIRED: lambda: _("This invitation has expired. Ask the organisation to send you a new one."),
+    Invitation.State.REVOKED: lambda: _("This invitation has been withdrawn."),
+    Invitation.State.DECLINED: lambda: _("This invitation has been declined."),
+    Invitation.State.ACCEPTED: lambda: _("This invitation has already been used."),
+}
+
+
+@transaction.atomic
+def invitation_decline(*, token: str, user=None) -> Invitation:
+    """The invited person declines; holding the link is enough, as declining gives nothing."""
+    invitation = _invitation_for_response(token)
+    invitation.state = Invitation.State.DECLINED
+    invitation.save(update_fields=["state"])
+    activity_record(
+        organisation=invitation.organisation,
+        actor=user if user is not None and user.is_authenticated else None,
+        verb="invitation.declined",
+        target=invitation,
+        before=_invitation_snapshot(invitation),
+    )
+    return invitation
+
+
+def _invitation_grant(*, invitation: Invitation, user) -> Membership:
+    """What accepting ``invitation`` gives ``user``: a membership with the invited role.
+
+    The one place to branch for an invitation to one application (a grant instead of a membership).
+    """
+    return _membership_create(
+        actor=user,
+        organisation=invitation.organisation,
+        user=user,
+        role=invitation.role,
+        invited_by=invitation.invited_by,
+    )
+
+
+@transaction.atomic
+def invitation_accept(*, user, token: str) -> Invitation:
+    """``user`` accepts the invitation of ``token``: once, before it expires, with the invited email verified."""
+    found = Invitation.objects.filter(token_hash=invitation_token_hash(token)).only("organisation_id").first()
+    if found is not None:
+        # The organisation first, as every membership change does: no deadlock with them.
+        Organisation.objects.select_for_update().filter(pk=found.organisation_id).first()
+    invitation = _invitation_for_response(token)
+    if not EmailAddress.objects.filter(user=user, email__iexact=invitation.email, verified=True).exists():
+        raise ValidationError(
+            _(
+                "This invitation was sent to another email address. Sign in with that address, or add it to your "
+                "account and verify it, to accept."
+            )
+        )
+    if Membership.objects.filter(organisation=invitation.organisation, user=user).exists():
+        raise ValidationError(_("You are already a member of this organisation."))
+    _invitation_grant(invitation=invitation, user=user)
+    invitation.state = Invitation.State.ACCEPTED
+    invitation.accepted_by = user
+    invitation.accepted_at = timezone.now()
+    invitation.save(update_fields=["state", "accepted_by", "accepted_at"])
+    activity_record(
+        organisation=invitation.organisation,
+        actor=user,
+        verb="invitation.accepted",
+        target=invitation,
+        after=_invitation_snapshot(invitation),
+    )
+    return invitation

@@ -1,15 +1,36 @@
+import csv
+from functools import cached_property
+
+from allauth.account.adapter import get_adapter as get_account_adapter
+from allauth.account.decorators import reauthentication_required
 from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.shortcuts import redirect
+from django.http import HttpResponseRedirect, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.decorators import method_decorator
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.views.generic import FormView, RedirectView, TemplateView
+from django.views import View
+from django.views.generic import FormView, ListView, RedirectView, TemplateView
 
 from console.navigation import sections_for
 
 from . import selectors, services
-from .forms import DeleteOrganisationForm, OrganisationForm
+from .forms import (
+    ActivityFilterForm,
+    ConfirmForm,
+    DeleteOrganisationForm,
+    InvitationForm,
+    MemberFilterForm,
+    MemberRoleForm,
+    OrganisationForm,
+    TwoFactorSettingForm,
+)
 from .mixins import OrganisationMixin
+from .models import Invitation, Membership
 from .roles import Right
 
 
@@ -109,3 +130,366 @@ class DeleteView(OrganisationMixin, FormView):
             return self.form_invalid(form)
         messages.success(self.request, _("Organisation “%(name)s” deleted.") % {"name": self.organisation.name})
         return redirect(reverse("home"))
+
+
+# Members and invitations
+
+# The session key under which a sign-up started from an invitation link remembers its token (see handlers).
+INVITATION_SESSION_KEY = "organisations_invitation_token"
+
+
+def _base_url(request) -> str:
+    """The console's scheme and host, for links in emails."""
+    return request.build_absolute_uri("/")
+
+
+class RecentAuthenticationMixin:
+    """Sensitive changes ask for a recent sign-in (allauth's reauthentication), once the access checks have passed.
+
+    Put after ``OrganisationMixin``: a person who may not see the page gets 404/403, not a password prompt. A POST
+    interrupted by the prompt is replayed by allauth once the person has signed in again.
+    """
+
+    reauthentication_allow_get = False
+
+    def dispatch(self, request, *args, **kwargs):
+        check = reauthentication_required(super().dispatch, allow_get=self.reauthentication_allow_get)
+        return check(request, *args, **kwargs)
+
+
+class MembersView(OrganisationMixin, ListView):
+    required_right = Right.VIEW_MEMBERS
+    template_name = "organisations/members.html"
+    context_object_name = "members"
+    paginate_by = 50
+
+    def get_queryset(self):
+        self.filter_form = MemberFilterForm(self.request.GET)
+        filters = self.filter_form.cleaned_data if self.filter_form.is_valid() else {}
+        return selectors.members_list(
+            organisation=self.organisation,
+            query=filters.get("q", ""),
+            without_two_factor=filters.get("without_two_factor", False),
+        )
+
+    def get_context_data(self, **kwargs):
+        kwargs["filter_form"] = self.filter_form
+        kwargs["manageable_role_ids"] = {role.id for role in self.access.manageable_roles()}
+        if self.access.has(Right.INVITE_MEMBERS):
+            kwargs["invitations"] = selectors.pending_invitations(organisation=self.organisation)
+        return super().get_context_data(**kwargs)
+
+
+class MemberMixin:
+    """A member of the URL's organisation, by the membership's id; members of other organisations are 404."""
+
+    @cached_property
+    def target(self) -> Membership:
+        return get_object_or_404(
+            Membership.objects.active().select_related("user"), organisation=self.organisation, pk=self.kwargs["pk"]
+        )
+
+    def get_context_data(self, **kwargs):
+        kwargs["target"] = self.target
+        return super().get_context_data(**kwargs)
+
+
+class MemberRoleView(OrganisationMixin, RecentAuthenticationMixin, MemberMixin, FormView):
+    required_right = Right.CHANGE_MEMBER_ROLES
+    template_name = "organisations/member_role.html"
+    form_class = MemberRoleForm
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs["manageable_roles"] = self.access.manageable_roles()
+        kwargs.setdefault("initial", {})["role"] = self.target.role
+        return kwargs
+
+    def form_valid(self, form):
+        try:
+            membership = services.membership_change_role(
+                actor=self.request.user, membership=self.target, role=form.cleaned_data["role"]
+            )
+        except ValidationError as error:
+            apply_validation_error(form, error)
+            return self.form_invalid(form)
+        messages.success(
+            self.request,
+            _("%(email)s is now %(role)s.") % {"email": membership.user.email, "role": membership.role_definition},
+        )
+        return redirect("organisations:members", slug=self.organisation.slug)
+
+
+class MemberRemoveView(OrganisationMixin, RecentAuthenticationMixin, MemberMixin, FormView):
+    required_right = Right.REMOVE_MEMBERS
+    template_name = "organisations/member_remove.html"
+    form_class = ConfirmForm
+
+    def form_valid(self, form):
+        try:
+            services.membership_remove(actor=self.request.user, membership=self.target)
+        except ValidationError as error:
+            apply_validation_error(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, _("%(email)s has been removed.") % {"email": self.target.user.email})
+        return redirect("organisations:members", slug=self.organisation.slug)
+
+
+class LeaveView(OrganisationMixin, FormView):
+    """Any member may leave, after confirming; the last Admin is told to appoint another first."""
+
+    template_name = "organisations/leave.html"
+    form_class = ConfirmForm
+
+    def form_valid(self, form):
+        try:
+            services.membership_leave(membership=self.access.membership)
+        except ValidationError as error:
+            apply_validation_error(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, _("You have left “%(name)s”.") % {"name": self.organisation.name})
+        return redirect("home")
+
+
+class InviteView(OrganisationMixin, FormView):
+    required_right = Right.INVITE_MEMBERS
+    template_name = "organisations/invite.html"
+    form_class = InvitationForm
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "manageable_roles": self.access.manageable_roles()}
+
+    def form_valid(self, form):
+        try:
+            invitation = services.invitation_create(
+                actor=self.request.user,
+                organisation=self.organisation,
+                email=form.cleaned_data["email"],
+                role=form.cleaned_data["role"],
+                base_url=_base_url(self.request),
+            )
+        except ValidationError as error:
+            apply_validation_error(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, _("Invitation sent to %(email)s.") % {"email": invitation.email})
+        return redirect("organisations:members", slug=self.organisation.slug)
+
+
+class InvitationActionView(OrganisationMixin, View):
+    """Resend or revoke a pending invitation of the organisation (a button on the members page)."""
+
+    required_right = Right.INVITE_MEMBERS
+    http_method_names = ["post"]
+    action = ""
+
+    def post(self, request, *args, **kwargs):
+        invitation = get_object_or_404(Invitation, organisation=self.organisation, pk=kwargs["pk"])
+        try:
+            if self.action == "resend":
+                services.invitation_resend(actor=request.user, invitation=invitation, base_url=_base_url(request))
+                messages.success(request, _("Invitation sent again to %(email)s.") % {"email": invitation.email})
+            else:
+                services.invitation_revoke(actor=request.user, invitation=invitation)
+                messages.success(request, _("Invitation to %(email)s revoked.") % {"email": invitation.email})
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        return redirect("organisations:members", slug=self.organisation.slug)
+
+
+class SecurityView(OrganisationMixin, RecentAuthenticationMixin, FormView):
+    """The organisation's security settings: whether every member must use two-factor authentication."""
+
+    required_right = Right.MANAGE_SECURITY
+    reauthentication_allow_get = True
+    template_name = "organisations/security.html"
+    form_class = TwoFactorSettingForm
+
+    def get_initial(self):
+        return {"require_two_factor": self.organisation.require_two_factor}
+
+    def form_valid(self, form):
+        try:
+            services.organisation_set_two_factor(
+                actor=self.request.user,
+                organisation=self.organisation,
+                require_two_factor=form.cleaned_data["require_two_factor"],
+            )
+        except ValidationError as error:
+            apply_validation_error(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, _("Security settings saved."))
+        return redirect("organisations:security", slug=self.organisation.slug)
+
+
+class ActivityFilterMixin:
+    def filtered_activity(self):
+        actors, verbs = selectors.activity_filter_choices(organisation=self.organisation)
+        self.filter_form = ActivityFilterForm(self.request.GET, actors=actors, verbs=verbs)
+        self.filter_form.is_valid()
+        # Fields that did not validate are left out of the filter; the form shows their errors.
+        filters = {name: value for name, value in self.filter_form.cleaned_data.items() if value}
+        return selectors.activity_list(organisation=self.organisation, **filters)
+
+
+class ActivityView(OrganisationMixin, ActivityFilterMixin, ListView):
+    required_right = Right.VIEW_ACTIVITY
+    template_name = "organisations/activity.html"
+    context_object_name = "activities"
+    paginate_by = 50
+
+    def get_queryset(self):
+        return self.filtered_activity()
+
+    def get_context_data(self, **kwargs):
+        kwargs["filter_form"] = self.filter_form
+        return super().get_context_data(**kwargs)
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+def _csv_cell(value) -> str:
+    """A cell that a spreadsheet shows as text, never runs as a formula."""
+    text = "" if value is None else str(value)
+    return f"'{text}" if text[:1] in {"=", "+", "-", "@", "\t", "\r"} else text
+
+
+class ActivityExportView(OrganisationMixin, ActivityFilterMixin, View):
+    """The activity log, with the page's filters, as CSV."""
+
+    required_right = Right.VIEW_ACTIVITY
+
+    def get(self, request, *args, **kwargs):
+        activities = self.filtered_activity()
+        writer = csv.writer(_Echo())
+        header = [_("Time"), _("Who"), _("Action"), _("Target type"), _("Target"), _("Before"), _("After")]
+
+        def rows():
+            yield writer.writerow(header)
+            for activity in activities.iterator(chunk_size=2000):
+                yield writer.writerow(
+                    _csv_cell(value)
+                    for value in (
+                        timezone.localtime(activity.created_at).isoformat(),
+                        activity.actor_label,
+                        activity.verb,
+                        activity.target_type,
+                        activity.target_label,
+                        activity.before,
+                        activity.after,
+                    )
+                )
+
+        filename = f"activity-{self.organisation.slug}-{timezone.localdate().isoformat()}.csv"
+        return StreamingHttpResponse(
+            rows(),
+            content_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+        )
+
+
+# The invitation link: public, since the invited person may have no account yet.
+
+
+def _invitation_closed(request, invitation: Invitation | None):
+    """The page of a link that cannot be used: unknown (404) or no longer pending (410). Says nothing more."""
+    if invitation is None:
+        message, status = _("This invitation link is not valid. It may have been replaced by a newer one."), 404
+    else:
+        message, status = services.INVITATION_CLOSED_MESSAGES[invitation.status](), 410
+    return render(request, "organisations/invitation_closed.html", {"message": message}, status=status)
+
+
+def _invitation_by_token(token: str) -> Invitation | None:
+    return (
+        Invitation.objects.select_related("organisation", "invited_by")
+        .filter(token_hash=services.invitation_token_hash(token))
+        .first()
+    )
+
+
+@method_decorator(login_not_required, name="dispatch")
+class InvitationView(TemplateView):
+    """What the invitation is, and how to answer it: sign in or sign up, then accept; or decline."""
+
+    template_name = "organisations/invitation.html"
+
+    def get(self, request, *args, **kwargs):
+        invitation = _invitation_by_token(kwargs["token"])
+        user = request.user
+        if (
+            invitation is not None
+            and invitation.state == Invitation.State.ACCEPTED
+            and user.is_authenticated
+            and invitation.accepted_by_id == user.pk
+        ):
+            return redirect("organisations:entry", slug=invitation.organisation.slug)
+        if invitation is None or not invitation.is_pending:
+            return _invitation_closed(request, invitation)
+        is_invitee = (
+            user.is_authenticated
+            and user.emailaddress_set.filter(email__iexact=invitation.email, verified=True).exists()
+        )
+        path = request.path
+        context = self.get_context_data(
+            invitation=invitation,
+            organisation=invitation.organisation,
+            role=invitation.role_definition,
+            is_invitee=is_invitee,
+            login_url=f"{reverse('account_login')}?{urlencode({'next': path})}",
+            signup_url=reverse("organisations:invitation_signup", kwargs={"token": kwargs["token"]}),
+            token=kwargs["token"],
+        )
+        return self.render_to_response(context)
+
+
+@method_decorator(login_not_required, name="dispatch")
+class InvitationSignupView(View):
+    """Sign up from the invitation link, with the invited email filled in and taken as verified.
+
+    The link was sent only to the invited address, so following it proves control of that address, as a
+    confirmation link would: allauth's ``stash_verified_email`` marks it verified at sign-up, and the invitation is
+    accepted as the account is created (``handlers.accept_invitation_after_signup``).
+    """
+
+    def get(self, request, token):
+        invitation = _invitation_by_token(token)
+        invitation_url = reverse("organisations:invitation", kwargs={"token": token})
+        if invitation is None or not invitation.is_pending or request.user.is_authenticated:
+            return redirect(invitation_url)
+        get_account_adapter(request).stash_verified_email(request, invitation.email)
+        request.session[INVITATION_SESSION_KEY] = token
+        return HttpResponseRedirect(f"{reverse('account_signup')}?{urlencode({'next': invitation_url})}")
+
+
+class InvitationAcceptView(View):
+    """Accept: signed in, with the invited email verified (LoginRequiredMiddleware sends others to sign in)."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, token):
+        try:
+            invitation = services.invitation_accept(user=request.user, token=token)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+            return redirect("organisations:invitation", token=token)
+        messages.success(
+            request,
+            _("Welcome to “%(name)s”: you are %(role)s.")
+            % {"name": invitation.organisation.name, "role": invitation.role_definition},
+        )
+        return redirect("organisations:entry", slug=invitation.organisation.slug)
+
+
+@method_decorator(login_not_required, name="dispatch")
+class InvitationDeclineView(View):
+    http_method_names = ["post"]
+
+    def post(self, request, token):
+        try:
+            invitation = services.invitation_decline(token=token, user=request.user)
+        except ValidationError:
+            return _invitation_closed(request, _invitation_by_token(token))
+        return render(request, "organisations/invitation_declined.html", {"organisation": invitation.organisation})

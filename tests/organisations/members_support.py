@@ -1,0 +1,60 @@
+"""Helpers shared by the members, invitations, two-factor and activity tests."""
+
+import re
+
+import pytest
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+from django.core import mail
+from django.urls import reverse
+
+from organisations import services
+from tests.accounts.factories import PASSWORD
+
+SIGN_IN = "/accounts/login/"
+WHO = ["anonymous", "outsider", "ADMIN", "MANAGER", "DEVELOPER", "ACCOUNTING"]
+BASE_URL = "http://testserver/"
+
+
+@pytest.fixture(autouse=True)
+def fast_passwords(settings):
+    # Hundreds of accounts are made here; the production hasher would take minutes.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def url(name, slug="acme", **kwargs):
+    return reverse(f"organisations:{name}", kwargs={"slug": slug, **kwargs})
+
+
+def outcome(response):
+    """What a person sees: the page, a refusal, nothing at all, or the sign-in page."""
+    if response.status_code == 302 and response["Location"].startswith(SIGN_IN):
+        return "sign-in"
+    return response.status_code
+
+
+def reauthenticate(client):
+    """Sign in again, as allauth asks before sensitive actions."""
+    response = client.post(reverse("account_reauthenticate"), {"password": PASSWORD})
+    assert response.status_code == 302, response.content
+
+
+def token_from(message) -> str:
+    """The token of the invitation link in an email."""
+    return re.search(r"/invitations/([A-Za-z0-9_-]+)/", message.body).group(1)
+
+
+def invite(*, actor, organisation, email, role):
+    """Invite through the service; returns the invitation and the token of the emailed link."""
+    invitation = services.invitation_create(
+        actor=actor, organisation=organisation, email=email, role=role, base_url=BASE_URL
+    )
+    return invitation, token_from(mail.outbox[-1])
+
+
+def invitation_url(token, name="invitation"):
+    return reverse(f"organisations:{name}", kwargs={"token": token})
+
+
+def enable_totp(user):
+    """Enrol a TOTP authenticator with allauth's own API."""
+    return TOTP.activate(user, generate_totp_secret())
