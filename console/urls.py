@@ -15,4 +15,5 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("organisations.urls")),
     path("", include("apps.urls")),
+    path("", include("billing.urls")),
 ]

@@ -1,0 +1,692 @@
+"""
+Every change to billing: one transaction per function, each recording an activity entry.
+
+Invoicing: ``invoices_issue_month`` sums a month's usage in ONE grouped query (``selectors.usage_groups``) and issues
+one invoice per organisation, each in its own transaction. Numbers come from a per-series, per-year counter row
+locked ``FOR UPDATE`` in the issuing transaction, so they have no gaps even when several issuers run at once.
+"""
+
+import itertools
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.mail import EmailMessage
+from django.db import transaction
+from django.db.models import F, Q
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from organisations.activity import activity_record
+from organisations.models import Organisation
+
+from . import selectors
+from .models import (
+    BillingProfile,
+    Credit,
+    CreditApplication,
+    Invoice,
+    InvoiceLine,
+    InvoiceSequence,
+    Payment,
+    PaymentMethod,
+    UsageRecord,
+)
+from .payments import payment_provider
+from .vat import (
+    compact_vat_number,
+    iban_error,
+    iban_masked,
+    round_cents,
+    seller,
+    vat_amount,
+    vat_number_error,
+    vat_treatment,
+)
+
+PAYMENT_TERM_DAYS = 30
+SERIES = {Invoice.Kind.INVOICE: "", Invoice.Kind.CREDIT_NOTE: "CN"}
+PROFILE_FIELDS = [
+    "customer_type",
+    "billing_email",
+    "company_name",
+    "address_line1",
+    "address_line2",
+    "postal_code",
+    "city",
+    "country",
+    "vat_number",
+]
+
+
+# Billing profile
+
+
+def _profile_snapshot(profile: BillingProfile) -> dict:
+    return {name: str(getattr(profile, name) or "") for name in PROFILE_FIELDS}
+
+
+@transaction.atomic
+def billing_profile_update(*, actor, organisation: Organisation, **values) -> BillingProfile:
+    """Save the organisation's billing details; a VAT number must pass its country's check digits."""
+    unknown = set(values) - set(PROFILE_FIELDS)
+    if unknown:
+        raise TypeError(f"Unknown billing profile fields: {sorted(unknown)}")
+    profile = BillingProfile.objects.select_for_update().filter(organisation=organisation).first()
+    created = profile is None
+    profile = profile or BillingProfile(organisation=organisation)
+    before = None if created else _profile_snapshot(profile)
+    for name, value in values.items():
+        setattr(profile, name, value)
+    profile.vat_number = compact_vat_number(profile.vat_number)
+    country = profile.country.code or ""
+    if profile.vat_number:
+        error = vat_number_error(profile.vat_number, country)
+        if error:
+            raise ValidationError({"vat_number": error})
+        if not profile.is_business:
+            raise ValidationError({"vat_number": _("Only a business has a VAT number.")})
+    if profile.is_business and not profile.company_name:
+        raise ValidationError({"company_name": _("Give the company's name.")})
+    profile.full_clean()
+    profile.save()
+    after = _profile_snapshot(profile)
+    if before != after:
+        activity_record(
+            organisation=organisation,
+            actor=actor,
+            verb="billing.profile_updated",
+            target=profile,
+            before=before,
+            after=after,
+        )
+    return profile
+
+
+# Payment methods
+
+
+def _add_payment_method(*, actor, organisation: Organisation, method: PaymentMethod) -> PaymentMethod:
+    Organisation.objects.select_for_update().get(pk=organisation.pk)
+    method.organisation = organisation
+    method.is_default = not PaymentMethod.objects.filter(organisation=organisation, is_default=True).exists()
+    method.full_clean()
+    method.save()
+    activity_record(
+        organisation=organisation,
+        actor=actor,
+        verb="billing.payment_method_added",
+        target=method,
+        after={"method": str(method), "default": method.is_default},
+    )
+    return method
+
+
+@transaction.atomic
+def payment_method_add_card(
+    *, actor, organisation: Organisation, brand: str, last4: str, exp_month: int, exp_year: int, holder_name: str = ""
+) -> PaymentMethod:
+    """Record a card by its brand, last four digits and expiry (the provider keeps the card itself)."""
+    if not (len(last4) == 4 and last4.isdigit()):
+        raise ValidationError({"last4": _("Give the last four digits of the card only.")})
+    today = timezone.localdate()
+    if (exp_year, exp_month) < (today.year, today.month):
+        raise ValidationError({"exp_year": _("This card has expired.")})
+    method = PaymentMethod(
+        kind=PaymentMethod.Kind.CARD,
+        card_brand=brand,
+        card_last4=last4,
+        card_exp_month=exp_month,
+        card_exp_year=exp_year,
+        holder_name=holder_name,
+    )
+    return _add_payment_method(actor=actor, organisation=organisation, method=method)
+
+
+@transaction.atomic
+def payment_method_add_sepa(*, actor, organisation: Organisation, holder_name: str, iban: str) -> PaymentMethod:
+    """Record a SEPA direct-debit mandate; only the IBAN's country and last four characters are kept."""
+    error = iban_error(iban)
+    if error:
+        raise ValidationError({"iban": error})
+    method = PaymentMethod(
+        kind=PaymentMethod.Kind.SEPA_DEBIT,
+        holder_name=holder_name,
+        iban_masked=iban_masked(iban),
+        mandate_reference=f"CONSOLE-{organisation.pk}-{timezone.now():%Y%m%d%H%M%S}",
+    )
+    return _add_payment_method(actor=actor, organisation=organisation, method=method)
+
+
+@transaction.atomic
+def payment_method_add_bank_transfer(*, actor, organisation: Organisation) -> PaymentMethod:
+    """Choose to pay by bank transfer (once per organisation)."""
+    if PaymentMethod.objects.filter(organisation=organisation, kind=PaymentMethod.Kind.BANK_TRANSFER).exists():
+        raise ValidationError(_("Bank transfer is already one of your payment methods."))
+    return _add_payment_method(
+        actor=actor, organisation=organisation, method=PaymentMethod(kind=PaymentMethod.Kind.BANK_TRANSFER)
+    )
+
+
+@transaction.atomic
+def payment_method_set_default(*, actor, payment_method: PaymentMethod) -> PaymentMethod:
+    """Make ``payment_method`` the one default of its organisation."""
+    Organisation.objects.select_for_update().get(pk=payment_method.organisation_id)
+    previous = PaymentMethod.objects.filter(organisation_id=payment_method.organisation_id, is_default=True).first()
+    if previous is not None and previous.pk == payment_method.pk:
+        return payment_method
+    if payment_method.is_expired():
+        raise ValidationError(_("An expired card cannot be the default payment method."))
+    PaymentMethod.objects.filter(organisation_id=payment_method.organisation_id, is_default=True).update(
+        is_default=False
+    )
+    payment_method.is_default = True
+    payment_method.save(update_fields=["is_default"])
+    activity_record(
+        organisation=payment_method.organisation,
+        actor=actor,
+        verb="billing.payment_method_default",
+        target=payment_method,
+        before={"default": str(previous) if previous else ""},
+        after={"default": str(payment_method)},
+    )
+    return payment_method
+
+
+@transaction.atomic
+def payment_method_remove(*, actor, payment_method: PaymentMethod) -> None:
+    """Remove a payment method; the most recent other one becomes the default if it was the default."""
+    Organisation.objects.select_for_update().get(pk=payment_method.organisation_id)
+    was_default = payment_method.is_default
+    label = str(payment_method)
+    organisation = payment_method.organisation
+    payment_method.delete()
+    if was_default:
+        successor = (
+            PaymentMethod.objects.filter(organisation=organisation)
+            .order_by("-created_at", "-id")
+            .exclude(kind=PaymentMethod.Kind.CARD, card_exp_year__lt=timezone.localdate().year)
+            .first()
+        )
+        if successor is not None:
+            successor.is_default = True
+            successor.save(update_fields=["is_default"])
+    activity_record(
+        organisation=organisation,
+        actor=actor,
+        verb="billing.payment_method_removed",
+        target=None,
+        before={"method": label, "default": was_default},
+    )
+
+
+# Credits
+
+
+@transaction.atomic
+def credit_grant(
+    *, actor, organisation: Organisation, kind: str, amount: Decimal, label: str, expires_on: date | None = None
+) -> Credit:
+    """Give the organisation free or prepaid credit, consumed by its next invoices."""
+    amount = round_cents(amount)
+    if amount <= 0:
+        raise ValidationError({"amount": _("A credit is a positive amount.")})
+    credit = Credit(
+        organisation=organisation, kind=kind, label=label, amount=amount, remaining=amount, expires_on=expires_on
+    )
+    credit.full_clean()
+    credit.save()
+    activity_record(
+        organisation=organisation,
+        actor=actor,
+        verb="billing.credit_granted",
+        target=credit,
+        after={"kind": kind, "amount": str(amount), "label": label},
+    )
+    return credit
+
+
+# Usage
+
+
+def usage_row(*, service, day: date, quantity: Decimal) -> UsageRecord:
+    """An unsaved day of usage of an application (instance-hours) or an add-on (hours), priced from today's list.
+
+    Metering writes these in bulk (``UsageRecord.objects.bulk_create``); the snapshots keep them right after the
+    application or add-on is deleted or the price list changes.
+    """
+    from apps.models import Application
+
+    is_app = isinstance(service, Application)
+    price = service.flavor.hourly_price if is_app else service.plan.hourly_price
+    return UsageRecord(
+        organisation_id=service.organisation_id,
+        kind=UsageRecord.Kind.APPLICATION if is_app else UsageRecord.Kind.ADDON,
+        application=service if is_app else None,
+        addon=None if is_app else service,
+        service_key=f"{'application' if is_app else 'addon'}:{service.pk}",
+        service_name=service.name,
+        flavor_id=service.flavor_id if is_app else None,
+        plan_id=None if is_app else service.plan_id,
+        day=day,
+        quantity=Decimal(quantity).quantize(Decimal("0.01")),
+        unit_price=Decimal(price).quantize(Decimal("0.000001")),
+    )
+
+
+# Invoicing
+
+
+@dataclass
+class IssueReport:
+    issued: list[Invoice] = field(default_factory=list)
+    skipped: int = 0
+
+
+def _take_number(*, kind: str, year: int) -> str:
+    """The next number of the series, under a row lock held until the issuing transaction ends (no gaps)."""
+    series = SERIES[kind]
+    InvoiceSequence.objects.bulk_create([InvoiceSequence(series=series, year=year)], ignore_conflicts=True)
+    sequence = InvoiceSequence.objects.select_for_update().get(series=series, year=year)
+    sequence.last_number += 1
+    sequence.save(update_fields=["last_number"])
+    return f"{series}{year}-{sequence.last_number:05d}"
+
+
+def _lock_sequence(*, kind: str, year: int) -> None:
+    series = SERIES[kind]
+    InvoiceSequence.objects.bulk_create([InvoiceSequence(series=series, year=year)], ignore_conflicts=True)
+    InvoiceSequence.objects.select_for_update().get(series=series, year=year)
+
+
+def _usage_lines(rows) -> list[InvoiceLine]:
+    lines = []
+    for row in rows:
+        is_app = row["kind"] == UsageRecord.Kind.APPLICATION
+        detail = row["flavor__name"] if is_app else " ".join(filter(None, [row["plan__kind"], row["plan__name"]]))
+        lines.append(
+            InvoiceLine(
+                kind=InvoiceLine.Kind.APPLICATION if is_app else InvoiceLine.Kind.ADDON,
+                description=row["name"],
+                detail=detail or "",
+                quantity=row["quantity"],
+                unit="instance-hours" if is_app else "hours",
+                unit_price=row["unit_price"],
+                amount=round_cents(row["quantity"] * row["unit_price"]),
+            )
+        )
+    return lines
+
+
+def _apply_credits(*, organisation_id: int, subtotal: Decimal, on: date) -> list[tuple[Credit, Decimal]]:
+    """Consume free credits, then prepaid ones, soonest to expire first, up to ``subtotal``."""
+    credits = (
+        Credit.objects.select_for_update()
+        .filter(organisation_id=organisation_id, remaining__gt=0)
+        .filter(Q(expires_on__isnull=True) | Q(expires_on__gte=on))
+        .order_by("kind", F("expires_on").asc(nulls_last=True), "created_at", "id")  # "free" before "prepaid"
+    )
+    applied, left = [], subtotal
+    for credit in credits:
+        if left <= 0:
+            break
+        amount = min(credit.remaining, left)
+        credit.remaining -= amount
+        credit.save(update_fields=["remaining"])
+        applied.append((credit, amount))
+        left -= amount
+    return applied
+
+
+def _buyer(organisation: Organisation) -> dict:
+    profile = BillingProfile.objects.filter(organisation=organisation).first()
+    if profile is None:
+        return {"name": organisation.name, "email": "", "address": "", "country": "", "vat": "", "business": True}
+    return {
+        "name": profile.company_name or organisation.name,
+        "email": profile.billing_email,
+        "address": profile.address,
+        "country": profile.country.code or "",
+        "vat": profile.vat_number,
+        "business": profile.is_business,
+    }
+
+
+def _untranslated(text) -> str:
+    """The English original of a marked string: stored, and translated when shown (``gettext`` of it)."""
+    with translation.override(None):
+        return str(text)
+
+
+def _issue_one(*, organisation_id: int, period_start: date, rows: list[dict], issued_on: date) -> Invoice | None:
+    """Issue one organisation's invoice for the month from its grouped usage, unless it already exists."""
+    with transaction.atomic():
+        # Every issuer of the year queues here; the existence check below is then race-free.
+        _lock_sequence(kind=Invoice.Kind.INVOICE, year=issued_on.year)
+        if Invoice.objects.filter(
+            organisation_id=organisation_id, kind=Invoice.Kind.INVOICE, period_start=period_start
+        ).exists():
+            return None
+        lines = _usage_lines(rows)
+        subtotal = sum((line.amount for line in lines), Decimal(0))
+        if subtotal <= 0:
+            return None
+        organisation = Organisation.objects.get(pk=organisation_id)
+        buyer = _buyer(organisation)
+        treatment = vat_treatment(country=buyer["country"], vat_number=buyer["vat"], is_business=buyer["business"])
+        applied = _apply_credits(organisation_id=organisation_id, subtotal=subtotal, on=issued_on)
+        credits_total = sum((amount for _credit, amount in applied), Decimal(0))
+        for credit, amount in applied:
+            lines.append(
+                InvoiceLine(
+                    kind=InvoiceLine.Kind.CREDIT,
+                    description=credit.label,
+                    detail=credit.kind,
+                    quantity=Decimal(1),
+                    unit_price=-amount,
+                    amount=-amount,
+                )
+            )
+        net = subtotal - credits_total
+        vat = vat_amount(net, treatment.rate)
+        invoice = Invoice.objects.create(
+            kind=Invoice.Kind.INVOICE,
+            number=_take_number(kind=Invoice.Kind.INVOICE, year=issued_on.year),
+            organisation=organisation,
+            period_start=period_start,
+            period_end=selectors.next_month(period_start) - timedelta(days=1),
+            issued_on=issued_on,
+            due_on=issued_on + timedelta(days=PAYMENT_TERM_DAYS),
+            seller=seller(),
+            buyer_name=buyer["name"],
+            buyer_email=buyer["email"],
+            buyer_address=buyer["address"],
+            buyer_country=buyer["country"],
+            buyer_vat_number=buyer["vat"],
+            vat_scheme=treatment.scheme.value,
+            vat_rate=treatment.rate,
+            vat_mention=_untranslated(treatment.mention),
+            subtotal=subtotal,
+            credits_total=credits_total,
+            net_total=net,
+            vat_total=vat,
+            total=net + vat,
+            status=Invoice.Status.PAID if net + vat == 0 else Invoice.Status.PENDING,
+            paid_at=timezone.now() if net + vat == 0 else None,
+        )
+        for position, line in enumerate(lines, start=1):
+            line.invoice, line.position = invoice, position
+        InvoiceLine.objects.bulk_create(lines)
+        CreditApplication.objects.bulk_create(
+            CreditApplication(credit=credit, invoice=invoice, amount=amount) for credit, amount in applied
+        )
+        activity_record(
+            organisation=organisation,
+            actor=None,
+            verb="billing.invoice_issued",
+            target=invoice,
+            after={"number": invoice.number, "total": str(invoice.total), "period": f"{period_start:%Y-%m}"},
+        )
+        invoice_id = invoice.pk
+        transaction.on_commit(lambda: invoice_send(invoice_id=invoice_id))
+        return invoice
+
+
+def invoice_issue(*, organisation: Organisation, month: date, issued_on: date | None = None) -> Invoice | None:
+    """Issue ``organisation``'s invoice for ``month``; None when it exists already or there is nothing to bill."""
+    start = selectors.month_start(month)
+    rows = list(selectors.usage_groups(start=start, end=selectors.next_month(start), organisation=organisation))
+    return _issue_one(
+        organisation_id=organisation.pk,
+        period_start=start,
+        rows=rows,
+        issued_on=issued_on or timezone.localdate(),
+    )
+
+
+def invoices_issue_month(*, month: date, issued_on: date | None = None) -> IssueReport:
+    """Issue every organisation's invoice for ``month`` (idempotent: a rerun issues nothing new).
+
+    The usage is summed by the database in one grouped query over the month, streamed organisation by
+    organisation; each invoice is then its own transaction, so one failure does not undo the others.
+    """
+    start = selectors.month_start(month)
+    end = selectors.next_month(start)
+    issued_on = issued_on or timezone.localdate()
+    report = IssueReport(
+        skipped=Invoice.objects.filter(kind=Invoice.Kind.INVOICE, period_start=start).count(),
+    )
+    groups = selectors.usage_groups(start=start, end=end, uninvoiced_only=True).iterator(chunk_size=2000)
+    for organisation_id, rows in itertools.groupby(groups, key=lambda row: row["organisation_id"]):
+        invoice = _issue_one(organisation_id=organisation_id, period_start=start, rows=list(rows), issued_on=issued_on)
+        if invoice is None:
+            report.skipped += 1
+        else:
+            report.issued.append(invoice)
+    return report
+
+
+def invoice_pdf_and_name(invoice: Invoice) -> tuple[bytes, str]:
+    from .pdf import invoice_pdf
+
+    return invoice_pdf(invoice), invoice.file_name
+
+
+def invoice_send(*, invoice_id: int) -> int:
+    """Email the invoice with its PDF to every member who receives invoices, and to the billing email."""
+    invoice = Invoice.objects.select_related("organisation").get(pk=invoice_id)
+    if invoice.organisation is None:
+        return 0
+    recipients = selectors.recipients_of_invoices(organisation=invoice.organisation)
+    if invoice.buyer_email and invoice.buyer_email not in recipients:
+        recipients.append(invoice.buyer_email)
+    if not recipients:
+        return 0
+    with translation.override(translation.get_language() or settings.LANGUAGE_CODE):
+        context = {"invoice": invoice, "organisation": invoice.organisation}
+        subject = render_to_string("billing/email/invoice_subject.txt", context).strip()
+        body = render_to_string("billing/email/invoice_body.txt", context)
+        pdf, name = invoice_pdf_and_name(invoice)
+    message = EmailMessage(subject=subject, body=body, to=[], bcc=recipients)
+    message.attach(name, pdf, "application/pdf")
+    return message.send()
+
+
+@transaction.atomic
+def invoice_pay(*, actor, invoice: Invoice) -> Payment:
+    """Pay a pending invoice with the organisation's default payment method through the payment provider."""
+    invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
+    if not invoice.is_payable:
+        raise ValidationError(_("This invoice is not waiting for a payment."))
+    method = PaymentMethod.objects.filter(organisation_id=invoice.organisation_id, is_default=True).first()
+    if method is None:
+        raise ValidationError(_("Add a payment method and make it the default first."))
+    if method.kind == PaymentMethod.Kind.BANK_TRANSFER:
+        raise ValidationError(
+            _("Your default payment method is bank transfer: transfer the amount with the invoice number as reference.")
+        )
+    provider = payment_provider()
+    # The sandbox answers at once; a real provider's call would be made with an idempotency key (the payment id).
+    result = provider.charge(
+        payment_method=method, amount=invoice.total, currency=invoice.currency, description=invoice.number
+    )
+    payment = Payment.objects.create(
+        invoice=invoice,
+        method=method.kind,
+        payment_method=method,
+        method_label=str(method),
+        amount=invoice.total,
+        status=result.status,
+        provider=provider.name,
+        reference=result.reference,
+        failure_reason=result.failure_reason,
+    )
+    before = {"status": invoice.status}
+    if result.status == Payment.Status.SUCCEEDED:
+        _set_status(invoice, Invoice.Status.PAID)
+    elif result.status == Payment.Status.PROCESSING:
+        _set_status(invoice, Invoice.Status.PROCESSING)
+    activity_record(
+        organisation=invoice.organisation,
+        actor=actor,
+        verb="billing.payment_failed" if result.status == Payment.Status.FAILED else "billing.invoice_paid",
+        target=invoice,
+        before=before,
+        after={"status": invoice.status, "payment": payment.get_status_display(), "method": str(method)},
+    )
+    return payment
+
+
+def _set_status(invoice: Invoice, status: str) -> None:
+    invoice.status = status
+    invoice.status_changed_at = timezone.now()
+    fields = ["status", "status_changed_at"]
+    if status == Invoice.Status.PAID:
+        invoice.paid_at = invoice.status_changed_at
+        fields.append("paid_at")
+    invoice.save(update_fields=fields)
+
+
+@transaction.atomic
+def payment_record_bank_transfer(*, actor, invoice: Invoice, amount: Decimal, reference: str = "") -> Payment:
+    """Record a bank transfer received for an invoice (platform staff); the invoice is paid once covered."""
+    invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
+    if invoice.kind != Invoice.Kind.INVOICE or invoice.status in {
+        Invoice.Status.PAID,
+        Invoice.Status.CANCELED,
+        Invoice.Status.REFUNDED,
+    }:
+        raise ValidationError(_("This invoice is not waiting for a payment."))
+    amount = round_cents(amount)
+    if amount <= 0:
+        raise ValidationError({"amount": _("A transfer is a positive amount.")})
+    payment = Payment.objects.create(
+        invoice=invoice,
+        method=Payment.Method.BANK_TRANSFER,
+        method_label=str(_("Bank transfer")),
+        amount=amount,
+        status=Payment.Status.SUCCEEDED,
+        provider="bank",
+        reference=reference,
+        recorded_by=actor,
+    )
+    received = sum(
+        (p.amount for p in invoice.payments.filter(status=Payment.Status.SUCCEEDED)),
+        Decimal(0),
+    )
+    before = {"status": invoice.status}
+    if received >= invoice.total:
+        _set_status(invoice, Invoice.Status.PAID)
+    activity_record(
+        organisation=invoice.organisation,
+        actor=actor,
+        verb="billing.bank_transfer_recorded",
+        target=invoice,
+        before=before,
+        after={"status": invoice.status, "amount": str(amount), "reference": reference},
+    )
+    return payment
+
+
+ALLOWED_STATUS_CHANGES = {
+    Invoice.Status.PENDING: {Invoice.Status.PAYMENTHELD, Invoice.Status.WONTPAY, Invoice.Status.PAID},
+    Invoice.Status.PAYMENTHELD: {Invoice.Status.PENDING, Invoice.Status.WONTPAY, Invoice.Status.PAID},
+    Invoice.Status.PROCESSING: {Invoice.Status.PAID, Invoice.Status.PENDING, Invoice.Status.PAYMENTHELD},
+    Invoice.Status.WONTPAY: {Invoice.Status.PENDING, Invoice.Status.PAID},
+}
+
+
+@transaction.atomic
+def invoice_set_status(*, actor, invoice: Invoice, status: str) -> Invoice:
+    """Move an invoice's payment status (platform staff: a debit cleared, a payment held, a bad debt)."""
+    invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
+    if status not in ALLOWED_STATUS_CHANGES.get(invoice.status, set()):
+        raise ValidationError(
+            _("An invoice cannot go from %(old)s to %(new)s.")
+            % {"old": invoice.get_status_display(), "new": Invoice.Status(status).label}
+        )
+    before = {"status": invoice.status}
+    _set_status(invoice, status)
+    activity_record(
+        organisation=invoice.organisation,
+        actor=actor,
+        verb="billing.invoice_status_changed",
+        target=invoice,
+        before=before,
+        after={"status": status},
+    )
+    return invoice
+
+
+@transaction.atomic
+def credit_note_issue(*, actor, invoice: Invoice, reason: str, amount: Decimal | None = None) -> Invoice:
+    """Correct an issued invoice with a credit note referencing it: all of it, or ``amount`` excluding VAT."""
+    invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
+    if invoice.kind != Invoice.Kind.INVOICE:
+        raise ValidationError(_("Only an invoice can be credited."))
+    if not reason.strip():
+        raise ValidationError({"reason": _("Say why the invoice is corrected.")})
+    already = sum((-note.net_total for note in invoice.credit_notes.all()), Decimal(0))
+    creditable = invoice.net_total - already
+    net = creditable if amount is None else round_cents(amount)
+    if net <= 0 or net > creditable:
+        raise ValidationError(
+            {"amount": _("A credit note is between 0.01 and %(max)s excluding VAT.") % {"max": creditable}}
+        )
+    issued_on = timezone.localdate()
+    vat = vat_amount(net, invoice.vat_rate)
+    note = Invoice.objects.create(
+        kind=Invoice.Kind.CREDIT_NOTE,
+        number=_take_number(kind=Invoice.Kind.CREDIT_NOTE, year=issued_on.year),
+        organisation=invoice.organisation,
+        credited_invoice=invoice,
+        reason=reason,
+        period_start=invoice.period_start,
+        period_end=invoice.period_end,
+        issued_on=issued_on,
+        due_on=issued_on,
+        seller=invoice.seller,
+        buyer_name=invoice.buyer_name,
+        buyer_email=invoice.buyer_email,
+        buyer_address=invoice.buyer_address,
+        buyer_country=invoice.buyer_country,
+        buyer_vat_number=invoice.buyer_vat_number,
+        vat_scheme=invoice.vat_scheme,
+        vat_rate=invoice.vat_rate,
+        vat_mention=invoice.vat_mention,
+        subtotal=-net,
+        credits_total=Decimal(0),
+        net_total=-net,
+        vat_total=-vat,
+        total=-(net + vat),
+        status=Invoice.Status.PAID,
+        paid_at=timezone.now(),
+    )
+    InvoiceLine.objects.create(
+        invoice=note,
+        position=1,
+        kind=InvoiceLine.Kind.CORRECTION,
+        description=reason[:255],
+        detail=invoice.number,
+        quantity=Decimal(1),
+        unit_price=-net,
+        amount=-net,
+    )
+    if net == creditable:
+        if invoice.status == Invoice.Status.PAID:
+            _set_status(invoice, Invoice.Status.REFUNDED)
+        elif invoice.is_payable or invoice.status == Invoice.Status.WONTPAY:
+            _set_status(invoice, Invoice.Status.CANCELED)
+    activity_record(
+        organisation=invoice.organisation,
+        actor=actor,
+        verb="billing.credit_note_issued",
+        target=note,
+        after={"number": note.number, "invoice": invoice.number, "total": str(note.total), "reason": reason},
+    )
+    note_id = note.pk
+    transaction.on_commit(lambda: invoice_send(invoice_id=note_id))
+    return note
