@@ -1,0 +1,121 @@
+"""The applications list and "who has access" cost a fixed number of queries, at 10 and at 1,000 applications."""
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
+from django.urls import reverse
+
+from apps import selectors
+from apps.access import LEVEL_PERMISSIONS, Capability
+from apps.models import Application, ApplicationGrant, ApplicationUserObjectPermission, Deployment
+from billing.models import Flavor
+from organisations.models import Membership, OrganisationUserObjectPermission
+from organisations.roles import ACCOUNTING, ADMIN, DEVELOPER, MANAGER, roles
+
+from .factories import GrantFactory
+
+# The pinned numbers: change them only on purpose.
+LIST_QUERIES = 7
+ACCESS_PAGE_QUERIES = 13
+WHO_HAS_ACCESS_QUERIES = 6
+
+
+def grow(organisation, target: int, start: int = 0) -> None:
+    """Bring the organisation to ``target`` applications, each deployed, with members and grants alongside."""
+    flavor = Flavor.objects.get(code="xs")
+    states = list(Application.State.values)
+    applications = Application.objects.bulk_create(
+        Application(
+            organisation=organisation,
+            name=f"bulk-{number:04d}",
+            runtime="python",
+            region="par",
+            flavor=flavor,
+            state=states[number % len(states)],
+        )
+        for number in range(start, target)
+    )
+    Deployment.objects.bulk_create(
+        Deployment(application=application, commit=f"{application.pk:040x}", status="succeeded")
+        for application in applications
+    )
+
+
+def add_people(organisation, application, count: int, offset: int) -> None:
+    """``count`` members (rights synced) and ``count`` grantees of ``application``, in bulk."""
+    User = get_user_model()
+    users = User.objects.bulk_create(User(email=f"bulk{offset + n}@example.com") for n in range(2 * count))
+    role_ids = [ADMIN, MANAGER, DEVELOPER, ACCOUNTING]
+    memberships = Membership.objects.bulk_create(
+        Membership(organisation=organisation, user=user, role=role_ids[n % 4]) for n, user in enumerate(users[:count])
+    )
+    org_permissions = {p.codename: p for p in Permission.objects.filter(content_type__model="organisation")}
+    OrganisationUserObjectPermission.objects.bulk_create(
+        OrganisationUserObjectPermission(user=m.user, content_object=organisation, permission=org_permissions[right])
+        for m in memberships
+        for right in roles.get(m.role).rights
+    )
+    levels = list(LEVEL_PERMISSIONS)
+    grants = ApplicationGrant.objects.bulk_create(
+        ApplicationGrant(application=application, user=user, level=levels[n % 3])
+        for n, user in enumerate(users[count:])
+    )
+    app_permissions = {p.codename: p for p in Permission.objects.filter(content_type__model="application")}
+    ApplicationUserObjectPermission.objects.bulk_create(
+        ApplicationUserObjectPermission(user=g.user, content_object=application, permission=app_permissions[codename])
+        for g in grants
+        for codename in LEVEL_PERMISSIONS[g.level]
+    )
+
+
+@pytest.mark.django_db
+class TestQueryCounts:
+    def test_applications_list(self, client, organisation, member, django_assert_num_queries):
+        client.force_login(member(ADMIN))
+        url = reverse("apps:list", kwargs={"slug": "acme"})
+        grow(organisation, 10)
+        with django_assert_num_queries(LIST_QUERIES):
+            response = client.get(url)
+        assert response.content.decode().count("bulk-") == 10
+        grow(organisation, 1000, start=10)
+        with django_assert_num_queries(LIST_QUERIES):
+            response = client.get(url + "?page=3")
+        assert "bulk-0050" in response.content.decode()
+        with django_assert_num_queries(LIST_QUERIES):
+            response = client.get(url + "?q=bulk-09&state=running&runtime=python&region=par")
+        assert response.status_code == 200
+
+    def test_who_has_access(self, client, organisation, member, application, django_assert_num_queries):
+        client.force_login(member(ADMIN))
+        url = reverse("apps:access", kwargs={"slug": "acme", "pk": application.pk})
+        grow(organisation, 10)
+        add_people(organisation, application, 5, 0)
+        with django_assert_num_queries(WHO_HAS_ACCESS_QUERIES):
+            selectors.who_has_access(application=application)
+        with django_assert_num_queries(ACCESS_PAGE_QUERIES):
+            assert client.get(url).status_code == 200
+        grow(organisation, 1000, start=10)
+        add_people(organisation, application, 200, 100)
+        with django_assert_num_queries(WHO_HAS_ACCESS_QUERIES):
+            entries = selectors.who_has_access(application=application)
+        with django_assert_num_queries(ACCESS_PAGE_QUERIES):
+            assert client.get(url).status_code == 200
+        # 1 + 5 + 200 members, of which Accountants (a quarter) cannot reach it; 205 grantees.
+        assert len(entries) == 1 + 4 + 150 + 205
+
+
+@pytest.mark.django_db
+class TestWhoHasAccess:
+    def test_reasons_and_capabilities(self, application, organisation, member, other_user):
+        admin, developer, accountant = member(ADMIN), member(DEVELOPER), member(ACCOUNTING)
+        GrantFactory(application=application, user=other_user, level="deploy")
+        GrantFactory(application=application, user=accountant, level="view")
+        entries = {entry.user: entry for entry in selectors.who_has_access(application=application)}
+        assert set(entries) == {admin, developer, accountant, other_user}
+        assert Capability.DELETE in entries[admin].capabilities and entries[admin].grant is None
+        assert Capability.DELETE not in entries[developer].capabilities
+        assert entries[other_user].role is None
+        assert entries[other_user].capabilities == {Capability.VIEW, Capability.DEPLOY, Capability.OPERATE}
+        assert entries[accountant].role.id == ACCOUNTING
+        assert entries[accountant].capabilities == {Capability.VIEW}
+        assert "direct access" in str(entries[accountant].reasons)
