@@ -1,6 +1,4 @@
 import pytest
-from allauth.mfa.models import Authenticator
-from django.contrib.auth import get_user_model
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -12,6 +10,7 @@ from tests.accounts.factories import PASSWORD, UserFactory
 from tests.organisations.factories import MembershipFactory, OrganisationFactory
 from tests.organisations.members_support import (  # noqa: F401
     WHO,
+    add_members,
     enable_totp,
     fast_passwords,
     outcome,
@@ -20,22 +19,6 @@ from tests.organisations.members_support import (  # noqa: F401
 )
 
 pytestmark = pytest.mark.django_db
-
-User = get_user_model()
-
-
-def add_members(organisation, count, *, role=DEVELOPER, with_totp_every=2):
-    """``count`` members at once (bulk: fast), every other one with a TOTP authenticator."""
-    start = User.objects.count()
-    users = User.objects.bulk_create(
-        User(email=f"bulk{start + i}@example.com", name=f"Bulk Member {start + i}", password="!") for i in range(count)
-    )
-    Membership.objects.bulk_create(Membership(organisation=organisation, user=user, role=role) for user in users)
-    Authenticator.objects.bulk_create(
-        Authenticator(user=user, type=Authenticator.Type.TOTP, data={"secret": "x"})
-        for user in users[::with_totp_every]
-    )
-    return users
 
 
 def signed_in(client, user, *, recently=True):

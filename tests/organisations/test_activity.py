@@ -1,0 +1,164 @@
+import csv
+import io
+from datetime import datetime, timedelta
+
+import pytest
+import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from organisations.activity import activity_record
+from organisations.models import Activity, Membership
+from organisations.roles import ADMIN, DEVELOPER, MANAGER
+from tests.organisations.factories import OrganisationFactory
+from tests.organisations.members_support import (  # noqa: F401
+    WHO,
+    add_members,
+    fast_passwords,
+    outcome,
+    reauthenticate,
+    url,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def at(day: int, hour: int = 12):
+    return datetime(2026, 3, day, hour, tzinfo=timezone.get_current_timezone())
+
+
+@pytest.fixture
+def history(organisation, member):
+    """Three entries by two people on three days."""
+    alice, bob = member(ADMIN), member(MANAGER)
+    for when, actor, verb in [
+        (at(1), alice, "member.added"),
+        (at(2), bob, "invitation.created"),
+        (at(3), alice, "member.removed"),
+    ]:
+        with time_machine.travel(when, tick=False):
+            activity_record(organisation=organisation, actor=actor, verb=verb, target=organisation)
+    return alice, bob
+
+
+def verbs_shown(response):
+    return [entry.verb for entry in response.context["activities"]]
+
+
+@pytest.mark.parametrize("who", WHO)
+def test_who_sees_the_activity(user_as, who):
+    client, _ = user_as(who)
+    expected = {"anonymous": "sign-in", "outsider": 404, ADMIN: 200, MANAGER: 200}.get(who, 403)
+    assert outcome(client.get(url("activity"))) == expected
+    assert outcome(client.get(url("activity_export"))) == expected
+
+
+def test_newest_first(client, history):
+    alice, _ = history
+    client.force_login(alice)
+    assert verbs_shown(client.get(url("activity"))) == ["member.removed", "invitation.created", "member.added"]
+
+
+def test_filter_by_actor_kind_and_dates(client, history):
+    alice, bob = history
+    client.force_login(alice)
+    page = url("activity")
+    assert verbs_shown(client.get(page, {"actor": alice.email})) == ["member.removed", "member.added"]
+    assert verbs_shown(client.get(page, {"verb": "invitation.created"})) == ["invitation.created"]
+    assert verbs_shown(client.get(page, {"since": "2026-03-02"})) == ["member.removed", "invitation.created"]
+    assert verbs_shown(client.get(page, {"until": "2026-03-02"})) == ["invitation.created", "member.added"]
+    assert verbs_shown(client.get(page, {"since": "2026-03-02", "until": "2026-03-02"})) == ["invitation.created"]
+    assert verbs_shown(client.get(page, {"actor": bob.email, "verb": "member.added"})) == []
+
+
+@pytest.mark.parametrize(
+    "query",
+    [{"since": "yesterday"}, {"since": "2026-03-03", "until": "2026-03-01"}, {"verb": "made.up"}, {"actor": "x@y.z"}],
+)
+def test_bad_filters_are_form_errors_never_a_500(client, history, query):
+    alice, _ = history
+    client.force_login(alice)
+    response = client.get(url("activity"), query)
+    assert response.status_code == 200
+    assert response.context["filter_form"].errors
+    assert client.get(url("activity_export"), query).status_code == 200
+
+
+def test_another_organisations_activity_is_not_shown(client, organisation, history):
+    alice, _ = history
+    activity_record(organisation=OrganisationFactory(), actor=alice, verb="secret.thing")
+    client.force_login(alice)
+    response = client.get(url("activity"))
+    assert "secret.thing" not in verbs_shown(response)
+    assert "secret.thing" not in client.get(url("activity_export")).getvalue().decode()
+
+
+def test_csv_export_with_the_filters(client, history):
+    alice, _ = history
+    client.force_login(alice)
+    response = client.get(url("activity_export"), {"actor": alice.email})
+    assert response["Content-Type"].startswith("text/csv")
+    assert "attachment" in response["Content-Disposition"]
+    rows = list(csv.reader(io.StringIO(response.getvalue().decode())))
+    assert rows[0][:3] == ["Time", "Who", "Action"]
+    assert [row[2] for row in rows[1:]] == ["member.removed", "member.added"]
+    assert all(row[1] == alice.email for row in rows[1:])
+
+
+def test_csv_cells_are_never_formulas(client, organisation, member):
+    admin = member(ADMIN)
+    Activity.objects.create(organisation=organisation, organisation_name="x", actor_label="=HYPERLINK(1)", verb="x")
+    client.force_login(admin)
+    content = client.get(url("activity_export")).getvalue().decode()
+    assert "'=HYPERLINK(1)" in content
+
+
+def test_the_log_is_paginated(client, organisation, member):
+    admin = member(ADMIN)
+    Activity.objects.bulk_create(
+        Activity(organisation=organisation, organisation_name="Acme", actor_label="a", verb="x") for _ in range(120)
+    )
+    client.force_login(admin)
+    assert len(client.get(url("activity"), {"page": 3}).context["activities"]) == 20
+
+
+def test_the_changes_of_the_members_pages_are_in_the_log(client, organisation, member):
+    admin = member(ADMIN)
+    target = Membership.objects.get(organisation=organisation, user=member(DEVELOPER))
+    client.force_login(admin)
+    client.post(url("invite"), {"email": "someone@example.com", "role": DEVELOPER})
+    reauthenticate(client)
+    client.post(url("member_role", pk=target.pk), {"role": MANAGER})
+    client.post(url("member_remove", pk=target.pk))
+    shown = verbs_shown(client.get(url("activity")))
+    assert shown[:3] == ["member.removed", "member.role_changed", "invitation.created"]
+
+
+def test_query_count_does_not_grow_with_the_members(client, organisation, member, django_assert_num_queries):
+    admin = member(ADMIN)
+    client.force_login(admin)
+    counts, export_counts = [], []
+    for size in (10, 500):
+        users = add_members(organisation, size - Membership.objects.filter(organisation=organisation).count())
+        Activity.objects.bulk_create(
+            Activity(
+                organisation=organisation,
+                organisation_name="Acme",
+                actor=user,
+                actor_label=user.email,
+                verb=f"v.{i % 7}",
+            )
+            for i, user in enumerate(users)
+        )
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url("activity"), {"page": 2 if size > 50 else 1}).status_code == 200
+        counts.append(len(queries))
+        with CaptureQueriesContext(connection) as queries:
+            lines = client.get(url("activity_export")).getvalue().splitlines()
+            assert len(lines) == Activity.objects.filter(organisation=organisation).count() + 1
+        export_counts.append(len(queries))
+    assert counts[0] == counts[1], counts
+    assert export_counts[0] == export_counts[1], export_counts
+    with django_assert_num_queries(counts[0]):
+        client.get(url("activity"), {"verb": "v.3", "since": (timezone.localdate() - timedelta(days=1)).isoformat()})
