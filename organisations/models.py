@@ -105,7 +105,7 @@ class Membership(models.Model):
 
     @property
     def role_definition(self):
-        return roles.get(self.role)
+        return roles.get(self.role) if self.role else None
 
     @property
     def is_expired(self) -> bool:
@@ -164,9 +164,8 @@ class Invitation(models.Model):
     Only the SHA-256 of the token is stored; the token itself is only ever in the emailed link. "Expired" is not a
     stored state: a pending invitation whose ``expires_at`` has passed is expired.
 
-    Per-application invitations (a grant on one application instead of a role) add a nullable ``application`` and an
-    access level here, make ``role`` optional, and branch in ``services._invitation_grant``, the one place where
-    accepting an invitation gives something.
+    An invitation to one application (``application`` set, ``role`` empty) gives, once accepted, a grant of
+    ``application_level`` on that application instead of a membership (``services._invitation_grant``).
     """
 
     class State(models.TextChoices):
@@ -183,7 +182,18 @@ class Invitation(models.Model):
         Organisation, on_delete=models.CASCADE, related_name="invitations", verbose_name=_("organisation")
     )
     email = models.EmailField(_("email address"))
-    role = models.CharField(_("role"), max_length=32, choices=role_choices)
+    role = models.CharField(_("role"), max_length=32, choices=role_choices, blank=True)
+    # An invitation to one application only: the grant it gives (levels: apps.models.ApplicationGrant.Level).
+    application = models.ForeignKey(
+        "apps.Application",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="invitations",
+        verbose_name=_("application"),
+    )
+    application_level = models.CharField(_("application access"), max_length=16, blank=True)
+    access_expires_at = models.DateTimeField(_("access expires"), null=True, blank=True)
     token_hash = models.CharField(_("token hash"), max_length=64, unique=True, editable=False)
     invited_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -214,6 +224,14 @@ class Invitation(models.Model):
         verbose_name_plural = _("invitations")
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["organisation", "state", "email"])]
+        constraints = [
+            # Either a role in the organisation, or a level on one of its applications.
+            models.CheckConstraint(
+                condition=(models.Q(application__isnull=True) & ~models.Q(role=""))
+                | (models.Q(application__isnull=False) & models.Q(role="") & ~models.Q(application_level="")),
+                name="invitation_role_or_application",
+            ),
+        ]
 
     def __str__(self):
         return self.email
@@ -238,4 +256,4 @@ class Invitation(models.Model):
 
     @property
     def role_definition(self):
-        return roles.get(self.role)
+        return roles.get(self.role) if self.role else None
