@@ -126,7 +126,13 @@ def vat_amount(net: Decimal, rate: Decimal) -> Decimal:
 
 
 def compact_vat_number(number: str) -> str:
-    return stdnum_vat.compact(number) if number else ""
+    """The number without spaces, dots or dashes, upper case (its country prefix checked later)."""
+    if not number:
+        return ""
+    try:
+        return stdnum_vat.compact(number)
+    except StdnumError:
+        return "".join(char for char in number.upper() if char.isalnum())
 
 
 def vat_number_error(number: str, country: str) -> Promise | None:

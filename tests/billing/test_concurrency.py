@@ -1,0 +1,77 @@
+"""Gapless invoice numbers when several issuers run at once (PostgreSQL row locks, real threads)."""
+
+import threading
+from datetime import date
+
+import pytest
+from django.db import connection, connections
+
+from billing import services
+from billing.models import Invoice
+from tests.organisations.factories import OrganisationFactory
+
+from .factories import ApplicationFactory, usage_of
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),  # keep the seeded price list
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL"),
+]
+
+NOVEMBER = date(2026, 11, 1)
+
+
+def test_concurrent_issuing_gives_gapless_numbers_and_one_invoice_per_organisation():
+    organisations = []
+    for index in range(8):
+        organisation = OrganisationFactory()
+        usage_of(ApplicationFactory(organisation=organisation, name=f"app-{index}"), date(2026, 11, 2), 24)
+        organisations.append(organisation)
+    # Every organisation is issued by two threads at once: one wins, the other finds the invoice already there.
+    jobs = organisations * 2
+    barrier = threading.Barrier(len(jobs))
+    errors = []
+
+    def run(organisation):
+        try:
+            barrier.wait()
+            services.invoice_issue(organisation=organisation, month=NOVEMBER, issued_on=date(2026, 12, 1))
+        except Exception as error:
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(organisation,)) for organisation in jobs]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    numbers = sorted(Invoice.objects.values_list("number", flat=True))
+    assert numbers == [f"2026-{n:05d}" for n in range(1, len(organisations) + 1)]
+    assert Invoice.objects.values("organisation").distinct().count() == len(organisations)
+
+
+def test_concurrent_month_runs_issue_each_invoice_once():
+    for index in range(5):
+        organisation = OrganisationFactory()
+        usage_of(ApplicationFactory(organisation=organisation, name=f"app-{index}"), date(2026, 11, 2), 24)
+    barrier = threading.Barrier(3)
+    errors = []
+
+    def run():
+        try:
+            barrier.wait()
+            services.invoices_issue_month(month=NOVEMBER, issued_on=date(2026, 12, 1))
+        except Exception as error:
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert sorted(Invoice.objects.values_list("number", flat=True)) == [f"2026-{n:05d}" for n in range(1, 6)]
