@@ -318,6 +318,12 @@ def _new_token() -> tuple[str, str]:
 
 
 def _invitation_snapshot(invitation: Invitation) -> dict:
+    if invitation.application_id:
+        return {
+            "email": invitation.email,
+            "application": invitation.application.name,
+            "level": invitation.application_level,
+        }
     return {"email": invitation.email, "role": invitation.role}
 
 
@@ -345,6 +351,7 @@ def _invitation_send(*, invitation: Invitation, token: str, base_url: str) -> No
         "organisation": invitation.organisation,
         "inviter": invitation.invited_by,
         "role": invitation.role_definition,
+        "application": invitation.application,
         "url": base_url.rstrip("/") + reverse("organisations:invitation", kwargs={"token": token}),
         "expires_at": invitation.expires_at,
     }
@@ -359,10 +366,12 @@ def _invitation_send(*, invitation: Invitation, token: str, base_url: str) -> No
 
 
 def _check_may_invite(*, actor, organisation: Organisation, role: str) -> None:
+    """``role`` empty: an invitation to one application, which gives no role to manage."""
     actor_membership = _actor_membership(actor=actor, organisation=organisation)
     if not actor_membership.role_definition.has_right(Right.INVITE_MEMBERS):
         raise ValidationError(_("You may not invite members to this organisation."))
-    _check_may_manage(actor_membership=actor_membership, role=role)
+    if role:
+        _check_may_manage(actor_membership=actor_membership, role=role)
 
 
 def _email_is_member(*, organisation: Organisation, email: str) -> bool:
@@ -376,6 +385,11 @@ def _email_is_member(*, organisation: Organisation, email: str) -> bool:
 
 
 def _invitation_locked(invitation: Invitation) -> Invitation:
+    """Lock the invitation's organisation, then the invitation: the order every change here takes, so none deadlock.
+
+    (Writing an activity entry takes a share lock on the organisation row, so the organisation always comes first.)
+    """
+    Organisation.objects.select_for_update().filter(pk=invitation.organisation_id).first()
     return (
         Invitation.objects.select_for_update(of=("self",))
         .select_related("organisation", "invited_by")
@@ -385,24 +399,43 @@ def _invitation_locked(invitation: Invitation) -> Invitation:
 
 @transaction.atomic
 def invitation_create(
-    *, actor, organisation: Organisation, email: str, role: str, base_url: str, by_staff: bool = False
+    *,
+    actor,
+    organisation: Organisation,
+    email: str,
+    role: str,
+    base_url: str,
+    by_staff: bool = False,
+    application=None,
+    application_level: str = "",
+    access_expires_at=None,
 ) -> Invitation:
     """Invite ``email`` to join ``organisation`` with ``role`` and email them the link.
 
     ``base_url``: scheme and host of the console, for the link. ``by_staff``: platform staff in the Django admin.
+    ``application``: an invitation to that application only (``role`` empty), giving ``application_level`` on it
+    until ``access_expires_at``; ``apps.services.grant_by_email`` has validated the level.
     """
     email = email.strip().lower()
     validate_email(email)
-    if organisation.is_personal:
-        raise ValidationError(_("A personal space cannot have members."))
-    if role not in {r.id for r in roles}:
-        raise ValidationError({"role": _("Choose a valid role.")})
+    if application is not None:
+        if application.organisation_id != organisation.pk or role or not application_level:
+            raise ValidationError(_("Choose an application of this organisation and an access level."))
+    else:
+        if organisation.is_personal:
+            raise ValidationError(_("A personal space cannot have members."))
+        if role not in {r.id for r in roles}:
+            raise ValidationError({"role": _("Choose a valid role.")})
     if not by_staff:
         _check_may_invite(actor=actor, organisation=organisation, role=role)
     organisation = _lock(organisation)  # one invitation per address at a time, also when two requests race
-    if _email_is_member(organisation=organisation, email=email):
+    if application is None and _email_is_member(organisation=organisation, email=email):
         raise ValidationError({"email": _("%(email)s is already a member of this organisation.") % {"email": email}})
-    if Invitation.objects.pending().filter(organisation=organisation, email__iexact=email).exists():
+    if (
+        Invitation.objects.pending()
+        .filter(organisation=organisation, email__iexact=email, application=application)
+        .exists()
+    ):
         raise ValidationError(
             {"email": _("%(email)s has already been invited; the invitation is pending.") % {"email": email}}
         )
@@ -414,6 +447,9 @@ def invitation_create(
             organisation=organisation,
             email=email,
             role=role,
+            application=application,
+            application_level=application_level,
+            access_expires_at=access_expires_at,
             token_hash=token_hash,
             invited_by=actor,
             created_at=now,
@@ -488,13 +524,10 @@ def invitation_revoke(*, actor, invitation: Invitation, by_staff: bool = False) 
 
 def _invitation_for_response(token: str) -> Invitation:
     """The invitation of ``token``, locked, if it can still be answered; a clear error otherwise."""
-    invitation = (
-        Invitation.objects.select_for_update(of=("self",))
-        .select_related("organisation", "invited_by")
-        .filter(token_hash=invitation_token_hash(token))
-        .first()
-    )
-    if invitation is None:
+    invitation = Invitation.objects.filter(token_hash=invitation_token_hash(token)).first()
+    if invitation is not None:
+        invitation = _invitation_locked(invitation)
+    if invitation is None or invitation.token_hash != invitation_token_hash(token):  # resent meanwhile
         raise ValidationError(_("This invitation link is not valid. It may have been replaced by a newer one."))
     if not invitation.is_pending:
         raise ValidationError(INVITATION_CLOSED_MESSAGES[invitation.status]())
@@ -526,11 +559,19 @@ def invitation_decline(*, token: str, user=None) -> Invitation:
     return invitation
 
 
-def _invitation_grant(*, invitation: Invitation, user) -> Membership:
-    """What accepting ``invitation`` gives ``user``: a membership with the invited role.
+def _invitation_grant(*, invitation: Invitation, user):
+    """What accepting ``invitation`` gives ``user``: a membership with the invited role, or a grant on the invited
+    application for an invitation to one application."""
+    if invitation.application_id:
+        from apps.services import grant_set  # apps depends on organisations, not the reverse
 
-    The one place to branch for an invitation to one application (a grant instead of a membership).
-    """
+        return grant_set(
+            actor=invitation.invited_by,
+            application=invitation.application,
+            user=user,
+            level=invitation.application_level,
+            expires_at=invitation.access_expires_at,
+        )
     return _membership_create(
         actor=user,
         organisation=invitation.organisation,
@@ -543,10 +584,6 @@ def _invitation_grant(*, invitation: Invitation, user) -> Membership:
 @transaction.atomic
 def invitation_accept(*, user, token: str) -> Invitation:
     """``user`` accepts the invitation of ``token``: once, before it expires, with the invited email verified."""
-    found = Invitation.objects.filter(token_hash=invitation_token_hash(token)).only("organisation_id").first()
-    if found is not None:
-        # The organisation first, as every membership change does: no deadlock with them.
-        Organisation.objects.select_for_update().filter(pk=found.organisation_id).first()
     invitation = _invitation_for_response(token)
     if not EmailAddress.objects.filter(user=user, email__iexact=invitation.email, verified=True).exists():
         raise ValidationError(
@@ -555,7 +592,10 @@ def invitation_accept(*, user, token: str) -> Invitation:
                 "account and verify it, to accept."
             )
         )
-    if Membership.objects.filter(organisation=invitation.organisation, user=user).exists():
+    if (
+        not invitation.application_id
+        and Membership.objects.filter(organisation=invitation.organisation, user=user).exists()
+    ):
         raise ValidationError(_("You are already a member of this organisation."))
     _invitation_grant(invitation=invitation, user=user)
     invitation.state = Invitation.State.ACCEPTED

@@ -1,4 +1,5 @@
 import hashlib
+import threading
 from datetime import timedelta
 
 import pytest
@@ -6,6 +7,7 @@ import time_machine
 from allauth.account.models import EmailAddress
 from django.core import mail
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
@@ -418,3 +420,76 @@ class TestResendAndRevoke:
             client.post(url("invitation_resend", pk=invitation.pk))
             invitation.refresh_from_db()
             assert invitation.is_pending
+
+
+def _race(*actions):
+    """Run ``actions`` at once in real threads, each with its own database connection; return their errors."""
+    barrier = threading.Barrier(len(actions))
+    errors = [None] * len(actions)
+
+    def run(index, action):
+        try:
+            barrier.wait(timeout=10)
+            action()
+        except ValidationError as error:
+            errors[index] = error
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i, action)) for i, action in enumerate(actions)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    return errors
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks are PostgreSQL's")
+@pytest.mark.django_db(transaction=True)
+class TestRaces:
+    """Requests that each look fine alone but must not both succeed."""
+
+    @pytest.fixture
+    def setting(self):
+        organisation = OrganisationFactory(slug="race")
+        admin = UserFactory()
+        services.membership_sync_rights(Membership.objects.create(organisation=organisation, user=admin, role=ADMIN))
+        return organisation, admin
+
+    @pytest.mark.parametrize("attempt", range(3))
+    def test_one_link_accepted_twice_at_once_is_used_once(self, setting, attempt):
+        organisation, admin = setting
+        invited = UserFactory(email=INVITED)
+        _, token = invite(actor=admin, organisation=organisation, email=INVITED, role=DEVELOPER)
+        errors = _race(*[lambda: services.invitation_accept(user=invited, token=token)] * 2)
+        assert sum(error is not None for error in errors) == 1
+        assert Membership.objects.filter(organisation=organisation, user=invited).count() == 1
+        assert Activity.objects.filter(verb="invitation.accepted").count() == 1
+
+    @pytest.mark.parametrize("attempt", range(3))
+    def test_accept_and_revoke_at_once_never_both(self, setting, attempt):
+        organisation, admin = setting
+        invited = UserFactory(email=INVITED)
+        invitation, token = invite(actor=admin, organisation=organisation, email=INVITED, role=DEVELOPER)
+        errors = _race(
+            lambda: services.invitation_accept(user=invited, token=token),
+            lambda: services.invitation_revoke(actor=admin, invitation=invitation),
+        )
+        assert sum(error is not None for error in errors) == 1
+        invitation.refresh_from_db()
+        joined = Membership.objects.filter(organisation=organisation, user=invited).exists()
+        assert joined is (invitation.state == Invitation.State.ACCEPTED)
+
+    @pytest.mark.parametrize("attempt", range(3))
+    def test_the_same_address_invited_twice_at_once_gets_one_invitation(self, setting, member, attempt):
+        organisation, admin = setting
+        other_admin = UserFactory()
+        services.membership_sync_rights(
+            Membership.objects.create(organisation=organisation, user=other_admin, role=ADMIN)
+        )
+        errors = _race(
+            lambda: invite(actor=admin, organisation=organisation, email=INVITED, role=DEVELOPER),
+            lambda: invite(actor=other_admin, organisation=organisation, email=INVITED, role=MANAGER),
+        )
+        assert sum(error is not None for error in errors) == 1
+        assert Invitation.objects.filter(organisation=organisation, email=INVITED).count() == 1
