@@ -361,7 +361,9 @@ def _untranslated(text) -> str:
         return str(text)
 
 
-def _issue_one(*, organisation_id: int, period_start: date, rows: list[dict], issued_on: date) -> Invoice | None:
+def _issue_one(
+    *, organisation_id: int, period_start: date, rows: list[dict], issued_on: date, notify: bool = True
+) -> Invoice | None:
     """Issue one organisation's invoice for the month from its grouped usage, unless it already exists."""
     with transaction.atomic():
         # Every issuer of the year queues here; the existence check below is then race-free.
@@ -430,13 +432,19 @@ def _issue_one(*, organisation_id: int, period_start: date, rows: list[dict], is
             target=invoice,
             after={"number": invoice.number, "total": str(invoice.total), "period": f"{period_start:%Y-%m}"},
         )
-        invoice_id = invoice.pk
-        transaction.on_commit(lambda: invoice_send(invoice_id=invoice_id))
+        if notify:
+            invoice_id = invoice.pk
+            transaction.on_commit(lambda: invoice_send(invoice_id=invoice_id))
         return invoice
 
 
-def invoice_issue(*, organisation: Organisation, month: date, issued_on: date | None = None) -> Invoice | None:
-    """Issue ``organisation``'s invoice for ``month``; None when it exists already or there is nothing to bill."""
+def invoice_issue(
+    *, organisation: Organisation, month: date, issued_on: date | None = None, notify: bool = True
+) -> Invoice | None:
+    """Issue ``organisation``'s invoice for ``month``; None when it exists already or there is nothing to bill.
+
+    ``notify``: email it once issued (the demo's back-dated invoices are not mailed).
+    """
     start = selectors.month_start(month)
     rows = list(selectors.usage_groups(start=start, end=selectors.next_month(start), organisation=organisation))
     return _issue_one(
@@ -444,6 +452,7 @@ def invoice_issue(*, organisation: Organisation, month: date, issued_on: date | 
         period_start=start,
         rows=rows,
         issued_on=issued_on or timezone.localdate(),
+        notify=notify,
     )
 
 

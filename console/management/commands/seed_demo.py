@@ -2,6 +2,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from apps import demo as apps_demo
+from billing import demo as billing_demo
 from organisations import demo
 
 
@@ -13,6 +14,7 @@ class Command(BaseCommand):
             raise CommandError("Demo data has well-known passwords: seed_demo only runs with DEBUG=1.")
         acme = demo.seed()
         apps_demo.seed(acme)
+        billing_demo.seed(acme)
         self.stdout.write(self.style.SUCCESS(f"Demo organisation ready: {acme.name}"))
         self.stdout.write(f"Sign in at http://127.0.0.1:8000/accounts/login/ with password {demo.DEMO_PASSWORD}:")
         for email, _name, role in demo.DEMO_MEMBERS:
