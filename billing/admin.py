@@ -95,14 +95,18 @@ class InvoiceAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 
+    def has_change_permission(self, request, obj=None):
+        return False  # an edit attempt is refused (403); staff act through the actions and views below
+
     def has_delete_permission(self, request, obj=None):
         return False
 
+    def has_manage_permission(self, request):
+        """Staff who may record payments, change statuses and issue credit notes."""
+        return request.user.has_perm("billing.change_invoice")
+
     def get_readonly_fields(self, request, obj=None):
         return [field.name for field in self.model._meta.fields]
-
-    def save_model(self, request, obj, form, change):
-        raise PermissionDenied  # every field is read-only: nothing reaches here
 
     def get_urls(self):
         custom = [
@@ -124,7 +128,7 @@ class InvoiceAdmin(admin.ModelAdmin):
         return super().change_view(request, object_id, form_url, extra_context)
 
     def _service_form_view(self, request, invoice_id, form_class, title, run):
-        if not request.user.has_perm("billing.change_invoice"):
+        if not self.has_manage_permission(request):
             raise PermissionDenied
         invoice = get_object_or_404(Invoice, pk=invoice_id)
         form = form_class(request.POST or None)
@@ -174,19 +178,19 @@ class InvoiceAdmin(admin.ModelAdmin):
         if done:
             self.message_user(request, _("%(count)d invoice(s) updated.") % {"count": done}, messages.SUCCESS)
 
-    @admin.action(description=gettext_lazy("Mark as paid (debit cleared or payment received)"), permissions=["change"])
+    @admin.action(description=gettext_lazy("Mark as paid (debit cleared or payment received)"), permissions=["manage"])
     def mark_paid(self, request, queryset):
         self._set_status(request, queryset, Invoice.Status.PAID)
 
-    @admin.action(description=gettext_lazy("Hold the payment"), permissions=["change"])
+    @admin.action(description=gettext_lazy("Hold the payment"), permissions=["manage"])
     def mark_payment_held(self, request, queryset):
         self._set_status(request, queryset, Invoice.Status.PAYMENTHELD)
 
-    @admin.action(description=gettext_lazy("Mark as won't pay"), permissions=["change"])
+    @admin.action(description=gettext_lazy("Mark as won't pay"), permissions=["manage"])
     def mark_wont_pay(self, request, queryset):
         self._set_status(request, queryset, Invoice.Status.WONTPAY)
 
-    @admin.action(description=gettext_lazy("Put back to pending"), permissions=["change"])
+    @admin.action(description=gettext_lazy("Put back to pending"), permissions=["manage"])
     def mark_pending(self, request, queryset):
         self._set_status(request, queryset, Invoice.Status.PENDING)
 
