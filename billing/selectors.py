@@ -9,7 +9,7 @@ from django.db.models import Exists, Max, OuterRef, Sum
 from django.db.models.functions import ExtractYear, TruncMonth
 from django.utils import timezone
 
-from .models import BillingProfile, Invoice, PaymentMethod, UsageRecord
+from .models import AddonPlan, BillingProfile, Invoice, PaymentMethod, UsageRecord
 from .vat import round_cents
 
 INVOICE_GROUPS = (
@@ -54,6 +54,13 @@ def usage_groups(*, start: date, end: date, organisation=None, uninvoiced_only: 
         .annotate(quantity=Sum("quantity"), name=Max("service_name"))
         .order_by("organisation_id", "-kind", "name", "service_key", "unit_price")
     )
+
+
+def plan_label(kind: str | None, name: str | None) -> str:
+    """An add-on plan as named on invoices: "PostgreSQL S Medium Space"."""
+    if not kind:
+        return name or ""
+    return f"{AddonPlan.Kind(kind).label} {name}".strip()
 
 
 def billing_profile(*, organisation) -> BillingProfile:
@@ -153,15 +160,13 @@ def consumption_by_service(*, organisation, start: date, end: date) -> list[Serv
     )
     services: dict[str, ServiceUsage] = {}
     for row in rows:
-        detail = row["flavor__name"] or " ".join(filter(None, [row["plan__kind"], row["plan__name"]]))
+        detail = row["flavor__name"] or plan_label(row["plan__kind"], row["plan__name"])
         service = services.setdefault(
             row["service_key"],
             ServiceUsage(row["service_key"], row["name"], row["kind"], detail, Decimal(0), Decimal(0)),
         )
         service.quantity += row["quantity"]
-        service.amount += row["quantity"] * row["unit_price"]
-    for service in services.values():
-        service.amount = round_cents(service.amount)
+        service.amount += round_cents(row["quantity"] * row["unit_price"])  # rounded as the invoice's lines are
     return sorted(services.values(), key=lambda service: (-service.amount, service.name))
 
 
@@ -170,17 +175,18 @@ def consumption_by_month(*, organisation, start: date, end: date) -> list[MonthT
     rows = (
         UsageRecord.objects.filter(organisation=organisation, day__gte=start, day__lt=end)
         .annotate(month=TruncMonth("day"))
-        .values("month", "unit_price")
+        .values("month", "service_key", "unit_price")
         .annotate(quantity=Sum("quantity"))
         .order_by()
     )
     totals: dict[date, Decimal] = {}
     for row in rows:
         month = row["month"].date() if hasattr(row["month"], "date") else row["month"]
-        totals[month] = totals.get(month, Decimal(0)) + row["quantity"] * row["unit_price"]
+        # Rounded per service and price, as the invoice's lines are, so a past month shows its invoice's subtotal.
+        totals[month] = totals.get(month, Decimal(0)) + round_cents(row["quantity"] * row["unit_price"])
     months, month = [], start
     while month < end:
-        months.append(MonthTotal(month, round_cents(totals.get(month, Decimal(0)))))
+        months.append(MonthTotal(month, totals.get(month, Decimal(0))))
         month = next_month(month)
     return months
 

@@ -306,7 +306,7 @@ def _usage_lines(rows) -> list[InvoiceLine]:
     lines = []
     for row in rows:
         is_app = row["kind"] == UsageRecord.Kind.APPLICATION
-        detail = row["flavor__name"] if is_app else " ".join(filter(None, [row["plan__kind"], row["plan__name"]]))
+        detail = row["flavor__name"] if is_app else selectors.plan_label(row["plan__kind"], row["plan__name"])
         lines.append(
             InvoiceLine(
                 kind=InvoiceLine.Kind.APPLICATION if is_app else InvoiceLine.Kind.ADDON,
