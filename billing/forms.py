@@ -65,7 +65,8 @@ class BillingProfileForm(RejectCardNumbersMixin, forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
         vat_number, country = cleaned.get("vat_number"), cleaned.get("country")
-        if cleaned.get("customer_type") == BillingProfile.CustomerType.BUSINESS and not cleaned.get("company_name"):
+        is_business = cleaned.get("customer_type") == BillingProfile.CustomerType.BUSINESS
+        if is_business and not cleaned.get("company_name") and "company_name" not in self._errors:
             self.add_error("company_name", _("Give the company's name."))
         if vat_number and country and "vat_number" not in self._errors:
             if cleaned.get("customer_type") != BillingProfile.CustomerType.BUSINESS:

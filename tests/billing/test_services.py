@@ -47,7 +47,7 @@ def test_lines_per_service_and_french_vat(organisation, usage):
     lines = list(invoice.lines.all())
     assert [(line.kind, line.description, line.detail, line.quantity, line.amount) for line in lines] == [
         (InvoiceLine.Kind.APPLICATION, "shop-front", "XS", Decimal("1440.00"), Decimal("56.16")),
-        (InvoiceLine.Kind.ADDON, "shop-db", "postgresql XS Small Space", Decimal("720.00"), Decimal("10.00")),
+        (InvoiceLine.Kind.ADDON, "shop-db", "PostgreSQL XS Small Space", Decimal("720.00"), Decimal("10.00")),
     ]
     assert invoice.subtotal == Decimal("66.16")
     assert invoice.net_total == Decimal("66.16")

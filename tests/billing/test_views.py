@@ -371,6 +371,7 @@ def test_billing_details_bad_input(user_as, organisation, changes, field, messag
     assert response.status_code == 200
     errors = response.context["form"].errors
     assert field in errors and message in " ".join(errors[field])
+    assert len(errors[field]) == 1, errors[field]
     assert not BillingProfile.objects.exists()
     assert not Activity.objects.filter(verb__startswith="billing.").exists()
 
