@@ -169,7 +169,11 @@ class AddonLinkForm(forms.Form):
 
 
 class GrantForm(forms.Form):
-    email = forms.EmailField(label=_("Email address"), max_length=254)
+    email = forms.EmailField(
+        label=_("Email address"),
+        max_length=254,
+        help_text=_("A person without an account receives an invitation to create one."),
+    )
     level = forms.ChoiceField(
         label=_("Access"),
         choices=ApplicationGrant.Level.choices,

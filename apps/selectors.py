@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 
 from organisations.models import (
     Activity,
+    Invitation,
     Membership,
     Organisation,
     OrganisationGroupObjectPermission,
@@ -101,6 +102,15 @@ def application_addon_variables(*, application: Application) -> list[tuple[Addon
         for addon in application.addons.select_related("plan").order_by("name")
         for name, value in addon_connection_variables(addon)
     ]
+
+
+def pending_application_invitations(*, application: Application) -> list[Invitation]:
+    """Invitations to this application still waiting for an answer, expired ones included."""
+    return list(
+        Invitation.objects.filter(application=application, state=Invitation.State.PENDING)
+        .select_related("invited_by")
+        .order_by("expires_at", "pk")
+    )
 
 
 def shared_with(*, user) -> list[ApplicationGrant]:

@@ -19,7 +19,8 @@ from django.utils.translation import gettext as _
 
 from billing.models import AddonPlan, Flavor
 from organisations.activity import activity_record
-from organisations.models import Organisation
+from organisations.models import Invitation, Organisation
+from organisations.services import invitation_create
 
 from . import validators
 from .access import LEVEL_PERMISSIONS
@@ -526,14 +527,26 @@ def grant_set(
 
 @transaction.atomic
 def grant_by_email(
-    *, actor, application: Application, email: str, level: str, expires_at: datetime | None = None
-) -> ApplicationGrant:
-    """Grant access to the account with ``email``; a person without an account is told to sign up first."""
+    *, actor, application: Application, email: str, level: str, base_url: str, expires_at: datetime | None = None
+) -> ApplicationGrant | Invitation:
+    """Grant access to the account with ``email``, or invite a person without an account to sign up and get it.
+
+    The invitation is the organisation's (single use, bound to the address, 7 days); accepting it creates the grant.
+    """
     _check_grant(level=level, expires_at=expires_at)
     email = email.strip()
     user = get_user_model().objects.filter(email__iexact=email).first()
     if user is None:
-        raise ValidationError({"email": _("Nobody has an account with this address yet.")})
+        return invitation_create(
+            actor=actor,
+            organisation=application.organisation,
+            email=email,
+            role="",
+            base_url=base_url,
+            application=application,
+            application_level=level,
+            access_expires_at=expires_at,
+        )
     return grant_set(actor=actor, application=application, user=user, level=level, expires_at=expires_at)
 
 

@@ -26,6 +26,16 @@ urlpatterns = [
     path(f"{app}activity/", views.ActivityView.as_view(), name="activity"),
     path(f"{app}access/", views.AccessView.as_view(), name="access"),
     path(f"{app}access/<int:grant_id>/revoke/", views.GrantRevokeView.as_view(), name="grant_revoke"),
+    path(
+        f"{app}invitations/<int:invitation_id>/resend/",
+        views.InvitationActionView.as_view(action="resend"),
+        name="invitation_resend",
+    ),
+    path(
+        f"{app}invitations/<int:invitation_id>/revoke/",
+        views.InvitationActionView.as_view(action="revoke"),
+        name="invitation_revoke",
+    ),
     path(f"{app}delete/", views.ApplicationDeleteView.as_view(), name="delete"),
     path("o/<slug:slug>/addons/", views.AddonListView.as_view(), name="addons"),
     path("o/<slug:slug>/addons/new/", views.AddonCreateView.as_view(), name="addon_create"),

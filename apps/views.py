@@ -6,7 +6,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.generic import FormView, TemplateView, View
 
+from organisations import services as organisation_services
 from organisations.mixins import OrganisationMixin
+from organisations.models import Invitation
 from organisations.roles import Right
 from organisations.views import apply_validation_error
 
@@ -349,6 +351,7 @@ class AccessView(ApplicationTabMixin, ServiceFormMixin, FormView):
 
     def get_context_data(self, **kwargs):
         entries = selectors.who_has_access(application=self.application)
+        kwargs["invitations"] = selectors.pending_application_invitations(application=self.application)
         kwargs["entries"] = [
             {
                 "entry": entry,
@@ -361,7 +364,19 @@ class AccessView(ApplicationTabMixin, ServiceFormMixin, FormView):
         return super().get_context_data(**kwargs)
 
     def perform(self, form):
-        grant = services.grant_by_email(actor=self.request.user, application=self.application, **form.cleaned_data)
+        grant = services.grant_by_email(
+            actor=self.request.user,
+            application=self.application,
+            base_url=self.request.build_absolute_uri("/"),
+            **form.cleaned_data,
+        )
+        if isinstance(grant, Invitation):
+            messages.success(
+                self.request,
+                _("%(email)s has no account yet: an invitation to %(application)s was sent to them.")
+                % {"email": grant.email, "application": self.application.name},
+            )
+            return
         messages.success(
             self.request,
             _("%(email)s now has %(level)s access to %(application)s.")
@@ -384,6 +399,28 @@ class GrantRevokeView(ApplicationTabMixin, ServiceActionView):
             "email": grant.user.email,
             "application": self.application.name,
         }
+
+    def get_success_url(self):
+        return self.app_url("access")
+
+
+class InvitationActionView(ApplicationTabMixin, ServiceActionView):
+    """Resend or revoke a pending invitation to this application (the organisation's invitation services)."""
+
+    required_capability = Capability.SHARE
+    action = ""
+
+    def perform(self):
+        invitation = get_object_or_404(
+            Invitation, organisation=self.organisation, application=self.application, pk=self.kwargs["invitation_id"]
+        )
+        if self.action == "resend":
+            organisation_services.invitation_resend(
+                actor=self.request.user, invitation=invitation, base_url=self.request.build_absolute_uri("/")
+            )
+            return _("Invitation sent again to %(email)s.") % {"email": invitation.email}
+        organisation_services.invitation_revoke(actor=self.request.user, invitation=invitation)
+        return _("Invitation to %(email)s revoked.") % {"email": invitation.email}
 
     def get_success_url(self):
         return self.app_url("access")

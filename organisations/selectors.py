@@ -48,7 +48,7 @@ def members_list(*, organisation, query: str = "", without_two_factor: bool = Fa
 def pending_invitations(*, organisation) -> list:
     """The invitations still waiting for an answer, expired ones included (they can be resent or revoked)."""
     return list(
-        Invitation.objects.filter(organisation=organisation, state=Invitation.State.PENDING)
+        Invitation.objects.filter(organisation=organisation, state=Invitation.State.PENDING, application=None)
         .select_related("invited_by")
         .order_by("expires_at", "pk")
     )

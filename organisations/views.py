@@ -404,7 +404,7 @@ def _invitation_closed(request, invitation: Invitation | None):
 
 def _invitation_by_token(token: str) -> Invitation | None:
     return (
-        Invitation.objects.select_related("organisation", "invited_by")
+        Invitation.objects.select_related("organisation", "invited_by", "application")
         .filter(token_hash=services.invitation_token_hash(token))
         .first()
     )
@@ -425,6 +425,8 @@ class InvitationView(TemplateView):
             and user.is_authenticated
             and invitation.accepted_by_id == user.pk
         ):
+            if invitation.application_id:
+                return redirect("apps:overview", slug=invitation.organisation.slug, pk=invitation.application_id)
             return redirect("organisations:entry", slug=invitation.organisation.slug)
         if invitation is None or not invitation.is_pending:
             return _invitation_closed(request, invitation)
@@ -475,6 +477,9 @@ class InvitationAcceptView(View):
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
             return redirect("organisations:invitation", token=token)
+        if invitation.application_id:
+            messages.success(request, _("“%(name)s” is now shared with you.") % {"name": invitation.application.name})
+            return redirect("apps:overview", slug=invitation.organisation.slug, pk=invitation.application_id)
         messages.success(
             request,
             _("Welcome to “%(name)s”: you are %(role)s.")

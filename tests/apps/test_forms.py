@@ -239,7 +239,7 @@ class TestGrants:
         "data",
         [
             {"email": "not-an-email", "level": "view"},
-            {"email": "nobody@nowhere.example", "level": "view"},
+            {"email": "nobody@nowhere.example", "level": "owner"},
             {"email": "{user}", "level": "owner"},
             {"email": "{user}", "level": "view", "expires_at": "2001-01-01T10:00"},
             {"email": "{user}", "level": "view", "expires_at": "tomorrow"},
