@@ -106,11 +106,14 @@ def application_addon_variables(*, application: Application) -> list[tuple[Addon
 
 def pending_application_invitations(*, application: Application) -> list[Invitation]:
     """Invitations to this application still waiting for an answer, expired ones included."""
-    return list(
+    invitations = list(
         Invitation.objects.filter(application=application, state=Invitation.State.PENDING)
         .select_related("invited_by")
         .order_by("expires_at", "pk")
     )
+    for invitation in invitations:
+        invitation.level_label = ApplicationGrant.Level(invitation.application_level).label
+    return invitations
 
 
 def shared_with(*, user) -> list[ApplicationGrant]:

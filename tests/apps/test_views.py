@@ -457,3 +457,22 @@ class TestCrossTenant:
         client.force_login(user)
         assert client.get(app_url(application, "overview")).status_code == 404
         assert client.get(app_url(foreign["application"], "overview")).status_code == 200
+
+
+@pytest.mark.django_db
+def test_no_inline_script_or_style(client, member, application, organisation):
+    """The CSP forbids inline scripts and styles: no page of the application may rely on them."""
+    VariableFactory(application=application)
+    addon = AddonFactory(organisation=organisation)
+    client.force_login(member(ADMIN))
+    urls = [app_url(application, page) for page, _needed in GET_PAGES] + [
+        reverse("apps:list", kwargs={"slug": "acme"}),
+        reverse("apps:create", kwargs={"slug": "acme"}),
+        reverse("apps:addons", kwargs={"slug": "acme"}),
+        reverse("apps:addon_create", kwargs={"slug": "acme"}),
+        reverse("apps:addon", kwargs={"slug": "acme", "addon_id": addon.pk}),
+        reverse("apps:shared"),
+    ]
+    for url in urls:
+        page = client.get(url).content.decode()
+        assert "<script" not in page and "style=" not in page and " onclick" not in page, url
