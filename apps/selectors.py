@@ -85,6 +85,13 @@ def addon_connection_variables(addon: Addon) -> list[tuple[str, str]]:
             ("S3_SECRET_ACCESS_KEY", addon.secret),
         ]
     prefix, scheme, port = _CONNECTION[addon.plan.kind]
+    if addon.plan.kind == "redis":
+        return [
+            (f"{prefix}_HOST", host),
+            (f"{prefix}_PORT", str(port)),
+            (f"{prefix}_PASSWORD", addon.secret),
+            (f"{prefix}_URL", f"{scheme}://:{addon.secret}@{host}:{port}/0"),
+        ]
     return [
         (f"{prefix}_HOST", host),
         (f"{prefix}_PORT", str(port)),
