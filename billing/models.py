@@ -480,7 +480,7 @@ class InvoiceLine(models.Model):
 class CreditApplication(models.Model):
     """How much of a credit an invoice consumed."""
 
-    credit = models.ForeignKey(Credit, on_delete=models.PROTECT, related_name="applications", verbose_name=_("credit"))
+    credit = models.ForeignKey(Credit, on_delete=models.CASCADE, related_name="applications", verbose_name=_("credit"))
     invoice = models.ForeignKey(
         Invoice, on_delete=models.PROTECT, related_name="credit_applications", verbose_name=_("invoice")
     )

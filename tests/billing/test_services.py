@@ -380,3 +380,21 @@ def test_profile_update_validates_the_vat_number_and_records_activity(organisati
     assert profile.vat_number == "DE136695976"
     assert profile.vat_state == "valid"
     assert Activity.objects.filter(verb="billing.profile_updated").count() == 1
+
+
+def test_deleting_the_organisation_keeps_its_invoices(organisation, usage, member):
+    from organisations import services as organisation_services
+
+    admin = member(ADMIN)
+    Credit.objects.create(organisation=organisation, kind="free", label="Welcome", amount=5, remaining=5)
+    CardFactory(organisation=organisation)
+    BillingProfileFactory(organisation=organisation)
+    invoice = issue(organisation)
+    services.invoice_pay(actor=admin, invoice=invoice)
+    services.credit_note_issue(actor=admin, invoice=invoice, reason="Goodwill", amount=Decimal(1))
+    organisation_services.organisation_delete(actor=admin, organisation=organisation, confirm_name=organisation.name)
+    kept = Invoice.objects.get(pk=invoice.pk)
+    assert kept.organisation is None
+    assert (kept.number, kept.buyer_name, kept.total) == (invoice.number, "Acme Web Agency SAS", invoice.total)
+    assert Invoice.objects.count() == 2 and Payment.objects.count() == 1
+    assert not UsageRecord.objects.exists() and not PaymentMethod.objects.exists()
