@@ -434,7 +434,7 @@ def _issue_one(
         )
         if notify:
             invoice_id = invoice.pk
-            transaction.on_commit(lambda: invoice_send(invoice_id=invoice_id))
+            transaction.on_commit(lambda: invoice_send(invoice_id=invoice_id), robust=True)  # a mail failure is logged
         return invoice
 
 
@@ -697,5 +697,5 @@ def credit_note_issue(*, actor, invoice: Invoice, reason: str, amount: Decimal |
         after={"number": note.number, "invoice": invoice.number, "total": str(note.total), "reason": reason},
     )
     note_id = note.pk
-    transaction.on_commit(lambda: invoice_send(invoice_id=note_id))
+    transaction.on_commit(lambda: invoice_send(invoice_id=note_id), robust=True)
     return note
