@@ -10,7 +10,7 @@ from django.utils import formats
 from django.utils.translation import gettext as _
 from django_countries import countries
 from fpdf import FPDF
-from fpdf.enums import XPos, YPos
+from fpdf.enums import MethodReturnValue, XPos, YPos
 
 from .models import Invoice, InvoiceLine
 from .money import format_amount, format_quantity
@@ -143,8 +143,14 @@ def invoice_pdf(invoice: Invoice) -> bytes:
         description, detail = line_text(line)
         pdf.set_text_color(*INK)
         pdf.set_font("DejaVu", "", 8.5)
+        text = f"{description}\n{detail}" if detail else description
+        # A row that would not fit starts the next page; otherwise multi_cell breaks inside it and the row's
+        # height, measured across two pages, pushes every following row onto a page of its own.
+        rows = pdf.multi_cell(widths[0], 4.5, text, dry_run=True, output=MethodReturnValue.LINES)
+        if pdf.will_page_break(4.5 * len(rows) + 1.5):
+            pdf.add_page()
         y = pdf.get_y()
-        pdf.multi_cell(widths[0], 4.5, f"{description}\n{detail}" if detail else description)
+        pdf.multi_cell(widths[0], 4.5, text)
         height = pdf.get_y() - y
         pdf.set_xy(pdf.l_margin + widths[0], y)
         quantity = format_quantity(line.quantity)

@@ -52,3 +52,16 @@ def test_a_credit_note_pdf_names_the_invoice(invoice, member):
     text = pdf_text(invoice_pdf(note))
     assert note.number in text and invoice.number in text
     assert "-€66.16" in text
+
+
+def test_an_invoice_of_many_lines_fills_its_pages(organisation):
+    """120 lines take a few pages, each row on the page it starts on (not one page per row after the first)."""
+    BillingProfileFactory(organisation=organisation)
+    for index in range(120):
+        app = ApplicationFactory(organisation=organisation, name=f"app-{index:03d}")
+        usage_of(app, date(2026, 11, 2), 24)
+    invoice = services.invoice_issue(organisation=organisation, month=date(2026, 11, 1), issued_on=date(2026, 12, 1))
+    reader = PdfReader(io.BytesIO(invoice_pdf(invoice)))
+    assert 3 <= len(reader.pages) <= 6
+    text = pdf_text(invoice_pdf(invoice))
+    assert "app-000" in text and "app-119" in text and invoice.number in text
