@@ -38,3 +38,11 @@ messages: $(STAMP)
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles
+
+# The benchmark at scale (docs/benchmarks.md); PostgreSQL and Redis on this machine, wrk from Debian.
+BENCH_ENV := DATABASE_URL=postgres://postgres@127.0.0.1:5432/console_bench DJANGO_SETTINGS_MODULE=bench.settings \
+	SECRET_KEY=bench-only-secret-key-0123456789abcdefghijklmnopqrstuvwxyz ALLOWED_HOSTS=127.0.0.1,testserver \
+	SECURE_SSL_REDIRECT=0 REDIS_URL=redis://127.0.0.1:6379/5 CACHE_KEY_PREFIX=bench
+bench: $(STAMP)
+	@command -v wrk >/dev/null || { echo "error: wrk is missing (apt-get install -y wrk)." >&2; exit 1; }
+	$(BENCH_ENV) $(PY) -m bench.run $(BENCH_ARGS)
