@@ -268,8 +268,17 @@ def build(today: date) -> dict:
     copy_rows(
         cursor,
         "apps_deployment",
-        ["id", "commit", "author_label", "status", "created_at", "finished_at", "application_id", "author_id"]
-        + ["redeploy_of_id"],
+        [
+            "id",
+            "commit",
+            "author_label",
+            "status",
+            "created_at",
+            "finished_at",
+            "application_id",
+            "author_id",
+            "redeploy_of_id",
+        ],
         deployments(),
         label="deployments",
     )
