@@ -3,8 +3,64 @@
 from typing import Any
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from .models import Activity, Organisation
+
+# How each kind of entry reads in the log; the stored verb stays stable and machine-readable (CSV, filters).
+VERB_LABELS = {
+    "organisation.created": _("Created the organisation"),
+    "organisation.updated": _("Changed the organisation's settings"),
+    "organisation.deleted": _("Deleted the organisation"),
+    "organisation.two_factor_changed": _("Changed the two-factor requirement"),
+    "member.added": _("Added a member"),
+    "member.role_changed": _("Changed a member's role"),
+    "member.removed": _("Removed a member"),
+    "member.left": _("Left the organisation"),
+    "invitation.created": _("Invited someone"),
+    "invitation.resent": _("Resent an invitation"),
+    "invitation.revoked": _("Revoked an invitation"),
+    "invitation.declined": _("Declined an invitation"),
+    "invitation.accepted": _("Accepted an invitation"),
+    "application.created": _("Created an application"),
+    "application.deleted": _("Deleted an application"),
+    "application.scaled": _("Changed an application's scaling"),
+    "application.started": _("Started an application"),
+    "application.stopped": _("Stopped an application"),
+    "application.restarted": _("Restarted an application"),
+    "deployment.started": _("Started a deployment"),
+    "deployment.succeeded": _("Deployment succeeded"),
+    "deployment.failed": _("Deployment failed"),
+    "variable.added": _("Added an environment variable"),
+    "variable.changed": _("Changed an environment variable"),
+    "variable.deleted": _("Deleted an environment variable"),
+    "variables.replaced": _("Replaced the environment variables"),
+    "domain.added": _("Added a domain"),
+    "domain.removed": _("Removed a domain"),
+    "addon.created": _("Created an add-on"),
+    "addon.deleted": _("Deleted an add-on"),
+    "addon.linked": _("Linked an add-on"),
+    "grant.created": _("Gave access to an application"),
+    "grant.changed": _("Changed access to an application"),
+    "grant.revoked": _("Revoked access to an application"),
+    "grant.expired": _("Access to an application expired"),
+    "billing.profile_updated": _("Changed the billing details"),
+    "billing.payment_method_added": _("Added a payment method"),
+    "billing.payment_method_default": _("Changed the default payment method"),
+    "billing.payment_method_removed": _("Removed a payment method"),
+    "billing.invoice_issued": _("Issued an invoice"),
+    "billing.invoice_paid": _("Paid an invoice"),
+    "billing.invoice_status_changed": _("Changed an invoice's status"),
+    "billing.payment_failed": _("A payment failed"),
+    "billing.credit_granted": _("Granted a credit"),
+    "billing.credit_note_issued": _("Issued a credit note"),
+    "billing.bank_transfer_recorded": _("Recorded a bank transfer"),
+}
+
+
+def verb_label(verb: str) -> str:
+    """The readable name of an activity verb; an unknown verb reads as itself."""
+    return str(VERB_LABELS.get(verb, verb))
 
 
 def activity_record(

@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from .activity import verb_label
 from .models import Organisation
 
 
@@ -81,7 +82,7 @@ class ActivityFilterForm(forms.Form):
     def __init__(self, *args, actors, verbs, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["actor"].choices = [("", _("Anyone")), *((actor, actor) for actor in actors)]
-        self.fields["verb"].choices = [("", _("Any action")), *((verb, verb) for verb in verbs)]
+        self.fields["verb"].choices = [("", _("Any action")), *((verb, verb_label(verb)) for verb in verbs)]
 
     def clean(self):
         cleaned = super().clean()

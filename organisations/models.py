@@ -151,6 +151,12 @@ class Activity(models.Model):
     def __str__(self):
         return f"{self.actor_label} {self.verb} {self.target_label}"
 
+    @property
+    def verb_label(self) -> str:
+        from .activity import verb_label  # activity.py writes Activity rows, so it imports this module
+
+        return verb_label(self.verb)
+
 
 class InvitationQuerySet(models.QuerySet):
     def pending(self):
