@@ -7,6 +7,7 @@ that the actor holds the right (403 otherwise), so these rules are the ones a ri
 
 import hashlib
 import secrets
+from contextlib import contextmanager
 from datetime import timedelta
 
 from allauth.account.models import EmailAddress
@@ -327,21 +328,33 @@ def _invitation_snapshot(invitation: Invitation) -> dict:
     return {"email": invitation.email, "role": invitation.role}
 
 
-def _consume_invitation_rate_limits(*, organisation: Organisation, actor) -> list:
+@contextmanager
+def _invitation_rate_limited(*, organisation: Organisation, actor, by_staff: bool):
+    """Count one invitation email against the organisation's and the inviter's limits (staff are not limited).
+
+    Refuses when a limit is reached; gives the counts back if what follows fails, so a refused or failed
+    invitation costs nothing.
+    """
+    if by_staff:
+        yield
+        return
     config = getattr(settings, "INVITATION_RATE_LIMITS", INVITATION_RATE_LIMITS)
     usages = []
-    for action, key in (
-        ("invite_per_organisation", f"organisation:{organisation.pk}"),
-        ("invite_per_inviter", f"user:{actor.pk}"),
-    ):
-        # Only "key" rates are used, so no request is needed: the limit holds for every caller of the service.
-        usage = ratelimit.consume(None, app="organisations", action=action, config=config, key=key, limit_get=True)
-        if usage is None:
-            for earlier in usages:
-                earlier.rollback()
-            raise ValidationError(_("Too many invitations have been sent. Try again later."))
-        usages.append(usage)
-    return usages
+    try:
+        for action, key in (
+            ("invite_per_organisation", f"organisation:{organisation.pk}"),
+            ("invite_per_inviter", f"user:{actor.pk}"),
+        ):
+            # Only "key" rates are used, so no request is needed: the limit holds for every caller of the service.
+            usage = ratelimit.consume(None, app="organisations", action=action, config=config, key=key, limit_get=True)
+            if usage is None:
+                raise ValidationError(_("Too many invitations have been sent. Try again later."))
+            usages.append(usage)
+        yield
+    except Exception:
+        for usage in usages:
+            usage.rollback()
+        raise
 
 
 def _invitation_send(*, invitation: Invitation, token: str, base_url: str) -> None:
@@ -439,8 +452,7 @@ def invitation_create(
         raise ValidationError(
             {"email": _("%(email)s has already been invited; the invitation is pending.") % {"email": email}}
         )
-    usages = [] if by_staff else _consume_invitation_rate_limits(organisation=organisation, actor=actor)
-    try:
+    with _invitation_rate_limited(organisation=organisation, actor=actor, by_staff=by_staff):
         token, token_hash = _new_token()
         now = timezone.now()
         invitation = Invitation.objects.create(
@@ -464,10 +476,6 @@ def invitation_create(
             after=_invitation_snapshot(invitation),
         )
         _invitation_send(invitation=invitation, token=token, base_url=base_url)
-    except Exception:
-        for usage in usages:
-            usage.rollback()
-        raise
     return invitation
 
 
@@ -481,8 +489,7 @@ def invitation_resend(*, actor, invitation: Invitation, base_url: str, by_staff:
         raise ValidationError(_("Only a pending invitation can be sent again."))
     if _email_is_member(organisation=invitation.organisation, email=invitation.email):
         raise ValidationError(_("%(email)s is already a member of this organisation.") % {"email": invitation.email})
-    usages = [] if by_staff else _consume_invitation_rate_limits(organisation=invitation.organisation, actor=actor)
-    try:
+    with _invitation_rate_limited(organisation=invitation.organisation, actor=actor, by_staff=by_staff):
         token, invitation.token_hash = _new_token()
         invitation.sent_at = timezone.now()
         invitation.expires_at = invitation.sent_at + INVITATION_TTL
@@ -495,10 +502,6 @@ def invitation_resend(*, actor, invitation: Invitation, base_url: str, by_staff:
             after=_invitation_snapshot(invitation),
         )
         _invitation_send(invitation=invitation, token=token, base_url=base_url)
-    except Exception:
-        for usage in usages:
-            usage.rollback()
-        raise
     return invitation
 
 
