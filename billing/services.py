@@ -433,9 +433,15 @@ def _issue_one(
             after={"number": invoice.number, "total": str(invoice.total), "period": f"{period_start:%Y-%m}"},
         )
         if notify:
-            invoice_id = invoice.pk
-            transaction.on_commit(lambda: invoice_send(invoice_id=invoice_id), robust=True)  # a mail failure is logged
+            _enqueue_email(invoice.pk)
         return invoice
+
+
+def _enqueue_email(invoice_id: int) -> None:
+    """Email the invoice from a background task once the issuing transaction commits (a failure is logged)."""
+    from .tasks import invoice_email
+
+    transaction.on_commit(lambda: invoice_email.enqueue(invoice_id=invoice_id), robust=True)
 
 
 def invoice_issue(

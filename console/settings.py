@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "allauth.mfa",
     "guardian",
     "django_countries",
+    "django_tasks_db",
     "accounts",
     "organisations",
     "apps",
@@ -199,6 +200,16 @@ MAILERS = {
             },
         }
     )
+}
+
+# Background tasks (Django's tasks framework): run at once in the request by default (tests, `make run`);
+# TASKS_BACKEND=database queues them in PostgreSQL for `manage.py db_worker` (django-tasks-db) in production.
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks_db.DatabaseBackend"
+        if os.environ.get("TASKS_BACKEND") == "database"
+        else "django.tasks.backends.immediate.ImmediateBackend"
+    }
 }
 
 # django-guardian: no anonymous user row; object permissions only for signed-in people.
