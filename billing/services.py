@@ -20,8 +20,8 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from organisations.activity import activity_record
-from organisations.models import Organisation
+from organisations.activity import activity_entry, activity_record
+from organisations.models import Activity, Organisation
 
 from . import selectors
 from .models import (
@@ -296,10 +296,11 @@ def _take_number(*, kind: str, year: int) -> str:
     return f"{series}{year}-{sequence.last_number:05d}"
 
 
-def _lock_sequence(*, kind: str, year: int) -> None:
+def _locked_sequence(*, kind: str, year: int) -> InvoiceSequence:
+    """The series' counter row of the year, locked until the transaction ends."""
     series = SERIES[kind]
     InvoiceSequence.objects.bulk_create([InvoiceSequence(series=series, year=year)], ignore_conflicts=True)
-    InvoiceSequence.objects.select_for_update().get(series=series, year=year)
+    return InvoiceSequence.objects.select_for_update().get(series=series, year=year)
 
 
 def _usage_lines(rows) -> list[InvoiceLine]:
@@ -321,28 +322,34 @@ def _usage_lines(rows) -> list[InvoiceLine]:
     return lines
 
 
-def _apply_credits(*, organisation_id: int, subtotal: Decimal, on: date) -> list[tuple[Credit, Decimal]]:
-    """Consume free credits, then prepaid ones, soonest to expire first, up to ``subtotal``."""
+def _usable_credits(*, organisation_ids: list[int], on: date) -> dict[int, list[Credit]]:
+    """The organisations' credits that can still be consumed, locked, in the order they are consumed."""
     credits = (
         Credit.objects.select_for_update()
-        .filter(organisation_id=organisation_id, remaining__gt=0)
+        .filter(organisation_id__in=organisation_ids, remaining__gt=0)
         .filter(Q(expires_on__isnull=True) | Q(expires_on__gte=on))
-        .order_by("kind", F("expires_on").asc(nulls_last=True), "created_at", "id")  # "free" before "prepaid"
-    )
+        .order_by("organisation_id", "kind", F("expires_on").asc(nulls_last=True), "created_at", "id")
+    )  # "free" before "prepaid", soonest to expire first
+    by_organisation: dict[int, list[Credit]] = {}
+    for credit in credits:
+        by_organisation.setdefault(credit.organisation_id, []).append(credit)
+    return by_organisation
+
+
+def _consume_credits(credits: list[Credit], subtotal: Decimal) -> list[tuple[Credit, Decimal]]:
+    """Take from ``credits`` (in order) up to ``subtotal``; the credits' ``remaining`` is lowered, not saved."""
     applied, left = [], subtotal
     for credit in credits:
         if left <= 0:
             break
         amount = min(credit.remaining, left)
         credit.remaining -= amount
-        credit.save(update_fields=["remaining"])
         applied.append((credit, amount))
         left -= amount
     return applied
 
 
-def _buyer(organisation: Organisation) -> dict:
-    profile = BillingProfile.objects.filter(organisation=organisation).first()
+def _buyer(organisation: Organisation, profile: BillingProfile | None) -> dict:
     if profile is None:
         return {"name": organisation.name, "email": "", "address": "", "country": "", "vat": "", "business": True}
     return {
@@ -361,80 +368,123 @@ def _untranslated(text) -> str:
         return str(text)
 
 
-def _issue_one(
-    *, organisation_id: int, period_start: date, rows: list[dict], issued_on: date, notify: bool = True
-) -> Invoice | None:
-    """Issue one organisation's invoice for the month from its grouped usage, unless it already exists."""
+# Organisations issued together in one transaction by the monthly run (one numbers block, bulk inserts).
+ISSUE_BATCH = 200
+
+
+def _issue_batch(
+    *, batch: list[tuple[int, list[dict]]], period_start: date, issued_on: date, notify: bool = True
+) -> list[Invoice]:
+    """Issue the invoices of ``batch`` (organisation id, its grouped usage) for the month, in ONE transaction.
+
+    Organisations already invoiced for the month, or with nothing to bill, are left out. The year's counter row is
+    locked FOR UPDATE first (every issuer queues there, so the existence check is race-free), then the numbers are
+    taken as one gapless block, in the batch's order, and everything is written with bulk inserts.
+    """
     with transaction.atomic():
-        # Every issuer of the year queues here; the existence check below is then race-free.
-        _lock_sequence(kind=Invoice.Kind.INVOICE, year=issued_on.year)
-        if Invoice.objects.filter(
-            organisation_id=organisation_id, kind=Invoice.Kind.INVOICE, period_start=period_start
-        ).exists():
-            return None
-        lines = _usage_lines(rows)
-        subtotal = sum((line.amount for line in lines), Decimal(0))
-        if subtotal <= 0:
-            return None
-        organisation = Organisation.objects.get(pk=organisation_id)
-        buyer = _buyer(organisation)
-        treatment = vat_treatment(country=buyer["country"], vat_number=buyer["vat"], is_business=buyer["business"])
-        applied = _apply_credits(organisation_id=organisation_id, subtotal=subtotal, on=issued_on)
-        credits_total = sum((amount for _credit, amount in applied), Decimal(0))
-        for credit, amount in applied:
-            lines.append(
-                InvoiceLine(
-                    kind=InvoiceLine.Kind.CREDIT,
-                    description=credit.label,
-                    detail=credit.kind,
-                    quantity=Decimal(1),
-                    unit_price=-amount,
-                    amount=-amount,
+        sequence = _locked_sequence(kind=Invoice.Kind.INVOICE, year=issued_on.year)
+        invoiced = set(
+            Invoice.objects.filter(
+                organisation_id__in=[organisation_id for organisation_id, _rows in batch],
+                kind=Invoice.Kind.INVOICE,
+                period_start=period_start,
+            ).values_list("organisation_id", flat=True)
+        )
+        to_issue = []
+        for organisation_id, rows in batch:
+            if organisation_id in invoiced:
+                continue
+            lines = _usage_lines(rows)
+            subtotal = sum((line.amount for line in lines), Decimal(0))
+            if subtotal > 0:
+                to_issue.append((organisation_id, lines, subtotal))
+        if not to_issue:
+            return []
+        ids = [organisation_id for organisation_id, _lines, _subtotal in to_issue]
+        organisations = Organisation.objects.in_bulk(ids)
+        profiles = {
+            profile.organisation_id: profile for profile in BillingProfile.objects.filter(organisation_id__in=ids)
+        }
+        credits = _usable_credits(organisation_ids=ids, on=issued_on)
+        period_end = selectors.next_month(period_start) - timedelta(days=1)
+        seller_details = seller()
+        invoices, all_lines, applications, consumed = [], [], [], []
+        for number, (organisation_id, lines, subtotal) in enumerate(to_issue, start=sequence.last_number + 1):
+            organisation = organisations[organisation_id]
+            buyer = _buyer(organisation, profiles.get(organisation_id))
+            treatment = vat_treatment(country=buyer["country"], vat_number=buyer["vat"], is_business=buyer["business"])
+            applied = _consume_credits(credits.get(organisation_id, []), subtotal)
+            credits_total = sum((amount for _credit, amount in applied), Decimal(0))
+            for credit, amount in applied:
+                lines.append(
+                    InvoiceLine(
+                        kind=InvoiceLine.Kind.CREDIT,
+                        description=credit.label,
+                        detail=credit.kind,
+                        quantity=Decimal(1),
+                        unit_price=-amount,
+                        amount=-amount,
+                    )
                 )
+            net = subtotal - credits_total
+            vat = vat_amount(net, treatment.rate)
+            invoice = Invoice(
+                kind=Invoice.Kind.INVOICE,
+                number=f"{sequence.series}{sequence.year}-{number:05d}",
+                organisation=organisation,
+                period_start=period_start,
+                period_end=period_end,
+                issued_on=issued_on,
+                due_on=issued_on + timedelta(days=PAYMENT_TERM_DAYS),
+                seller=seller_details,
+                buyer_name=buyer["name"],
+                buyer_email=buyer["email"],
+                buyer_address=buyer["address"],
+                buyer_country=buyer["country"],
+                buyer_vat_number=buyer["vat"],
+                vat_scheme=treatment.scheme.value,
+                vat_rate=treatment.rate,
+                vat_mention=_untranslated(treatment.mention),
+                subtotal=subtotal,
+                credits_total=credits_total,
+                net_total=net,
+                vat_total=vat,
+                total=net + vat,
+                status=Invoice.Status.PAID if net + vat == 0 else Invoice.Status.PENDING,
+                paid_at=timezone.now() if net + vat == 0 else None,
             )
-        net = subtotal - credits_total
-        vat = vat_amount(net, treatment.rate)
-        invoice = Invoice.objects.create(
-            kind=Invoice.Kind.INVOICE,
-            number=_take_number(kind=Invoice.Kind.INVOICE, year=issued_on.year),
-            organisation=organisation,
-            period_start=period_start,
-            period_end=selectors.next_month(period_start) - timedelta(days=1),
-            issued_on=issued_on,
-            due_on=issued_on + timedelta(days=PAYMENT_TERM_DAYS),
-            seller=seller(),
-            buyer_name=buyer["name"],
-            buyer_email=buyer["email"],
-            buyer_address=buyer["address"],
-            buyer_country=buyer["country"],
-            buyer_vat_number=buyer["vat"],
-            vat_scheme=treatment.scheme.value,
-            vat_rate=treatment.rate,
-            vat_mention=_untranslated(treatment.mention),
-            subtotal=subtotal,
-            credits_total=credits_total,
-            net_total=net,
-            vat_total=vat,
-            total=net + vat,
-            status=Invoice.Status.PAID if net + vat == 0 else Invoice.Status.PENDING,
-            paid_at=timezone.now() if net + vat == 0 else None,
-        )
-        for position, line in enumerate(lines, start=1):
-            line.invoice, line.position = invoice, position
-        InvoiceLine.objects.bulk_create(lines)
-        CreditApplication.objects.bulk_create(
-            CreditApplication(credit=credit, invoice=invoice, amount=amount) for credit, amount in applied
-        )
-        activity_record(
-            organisation=organisation,
-            actor=None,
-            verb="billing.invoice_issued",
-            target=invoice,
-            after={"number": invoice.number, "total": str(invoice.total), "period": f"{period_start:%Y-%m}"},
+            invoices.append(invoice)
+            for position, line in enumerate(lines, start=1):
+                line.invoice, line.position = invoice, position
+            all_lines.extend(lines)
+            applications.extend((credit, invoice, amount) for credit, amount in applied)
+            consumed.extend(credit for credit, _amount in applied)
+        sequence.last_number += len(invoices)
+        sequence.save(update_fields=["last_number"])
+        Invoice.objects.bulk_create(invoices)  # PostgreSQL and SQLite give back the primary keys
+        for line in all_lines:
+            line.invoice_id = line.invoice.pk
+        InvoiceLine.objects.bulk_create(all_lines, batch_size=2000)
+        if consumed:
+            Credit.objects.bulk_update(consumed, ["remaining"])
+            CreditApplication.objects.bulk_create(
+                CreditApplication(credit=credit, invoice=invoice, amount=amount)
+                for credit, invoice, amount in applications
+            )
+        Activity.objects.bulk_create(
+            activity_entry(
+                organisation=invoice.organisation,
+                actor=None,
+                verb="billing.invoice_issued",
+                target=invoice,
+                after={"number": invoice.number, "total": str(invoice.total), "period": f"{period_start:%Y-%m}"},
+            )
+            for invoice in invoices
         )
         if notify:
-            _enqueue_email(invoice.pk)
-        return invoice
+            for invoice in invoices:
+                _enqueue_email(invoice.pk)
+        return invoices
 
 
 def _enqueue_email(invoice_id: int) -> None:
@@ -453,20 +503,21 @@ def invoice_issue(
     """
     start = selectors.month_start(month)
     rows = list(selectors.usage_groups(start=start, end=selectors.next_month(start), organisation=organisation))
-    return _issue_one(
-        organisation_id=organisation.pk,
+    issued = _issue_batch(
+        batch=[(organisation.pk, rows)],
         period_start=start,
-        rows=rows,
         issued_on=issued_on or timezone.localdate(),
         notify=notify,
     )
+    return issued[0] if issued else None
 
 
 def invoices_issue_month(*, month: date, issued_on: date | None = None) -> IssueReport:
     """Issue every organisation's invoice for ``month`` (idempotent: a rerun issues nothing new).
 
-    The usage is summed by the database in one grouped query over the month, streamed organisation by
-    organisation; each invoice is then its own transaction, so one failure does not undo the others.
+    The usage is summed by the database in one grouped query over the month, streamed (a server-side cursor on
+    PostgreSQL) organisation by organisation; the invoices are issued ``ISSUE_BATCH`` organisations per transaction,
+    so the usage rows are never all in memory and a failure leaves the batches before it issued.
     """
     start = selectors.month_start(month)
     end = selectors.next_month(start)
@@ -475,12 +526,13 @@ def invoices_issue_month(*, month: date, issued_on: date | None = None) -> Issue
         skipped=Invoice.objects.filter(kind=Invoice.Kind.INVOICE, period_start=start).count(),
     )
     groups = selectors.usage_groups(start=start, end=end, uninvoiced_only=True).iterator(chunk_size=2000)
-    for organisation_id, rows in itertools.groupby(groups, key=lambda row: row["organisation_id"]):
-        invoice = _issue_one(organisation_id=organisation_id, period_start=start, rows=list(rows), issued_on=issued_on)
-        if invoice is None:
-            report.skipped += 1
-        else:
-            report.issued.append(invoice)
+    organisations = itertools.groupby(groups, key=lambda row: row["organisation_id"])
+    while batch := [
+        (organisation_id, list(rows)) for organisation_id, rows in itertools.islice(organisations, ISSUE_BATCH)
+    ]:
+        issued = _issue_batch(batch=batch, period_start=start, issued_on=issued_on)
+        report.issued.extend(issued)
+        report.skipped += len(batch) - len(issued)
     return report
 
 

@@ -73,7 +73,22 @@ def activity_record(
     after: dict[str, Any] | None = None,
 ) -> Activity:
     """Record that ``actor`` did ``verb`` to ``target`` in ``organisation``."""
-    return Activity.objects.create(
+    entry = activity_entry(organisation=organisation, actor=actor, verb=verb, target=target, before=before, after=after)
+    entry.save(force_insert=True)
+    return entry
+
+
+def activity_entry(
+    *,
+    organisation: Organisation | None,
+    actor,
+    verb: str,
+    target: models.Model | None = None,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> Activity:
+    """An unsaved entry, as ``activity_record`` writes it: for services that record many at once (bulk_create)."""
+    return Activity(
         organisation=organisation,
         organisation_name=organisation.name if organisation else "",
         actor=actor if actor is not None and actor.pk else None,
