@@ -2,12 +2,12 @@
 
 - ``bench.urls``: the console's URLs and the floor view (``bench/floor.py``), which the product never serves;
 - emails are rendered (invoices' PDFs included) but not sent: Django's dummy mail backend;
-- background tasks are enqueued in the database (django-tasks-db, as in production with TASKS_BACKEND=database) and
-  not run: the invoicing is measured enqueue-only, the emails and their PDFs are a worker's job.
+- background tasks are enqueued and dropped (``bench/tasks.py``): the invoicing is measured enqueue-only; the emails
+  and their PDFs are a worker's job in production (TASKS_BACKEND=database, ``manage.py db_worker``).
 """
 
 from console.settings import *  # noqa: F403
 
 ROOT_URLCONF = "bench.urls"
 MAILERS = {"default": {"BACKEND": "django.core.mail.backends.dummy.EmailBackend"}}
-TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+TASKS = {"default": {"BACKEND": "bench.tasks.EnqueueOnlyBackend"}}

@@ -482,16 +482,23 @@ def _issue_batch(
             for invoice in invoices
         )
         if notify:
-            for invoice in invoices:
-                _enqueue_email(invoice.pk)
+            _enqueue_emails([invoice.pk for invoice in invoices])
         return invoices
 
 
-def _enqueue_email(invoice_id: int) -> None:
-    """Email the invoice from a background task once the issuing transaction commits (a failure is logged)."""
+def _enqueue_emails(invoice_ids: list[int]) -> None:
+    """Email the invoices from background tasks once the issuing transaction commits (a failure is logged).
+
+    The batch's tasks are enqueued in one transaction: with the database backend, one commit for all of them.
+    """
     from .tasks import invoice_email
 
-    transaction.on_commit(lambda: invoice_email.enqueue(invoice_id=invoice_id), robust=True)
+    def enqueue() -> None:
+        with transaction.atomic():
+            for invoice_id in invoice_ids:
+                invoice_email.enqueue(invoice_id=invoice_id)
+
+    transaction.on_commit(enqueue, robust=True)
 
 
 def invoice_issue(
