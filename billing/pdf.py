@@ -1,16 +1,24 @@
 """An invoice or credit note as a PDF (fpdf2), in the active language, with the legal mentions.
 
 The DejaVu Sans font is bundled (billing/fonts, its licence beside it) so every European name and the euro sign
-print the same on every server.
+print the same on every server. The fonts are parsed once per process (``_font``); an issued invoice is immutable and
+its PDF shows nothing that changes (no payment status), so the rendered bytes are cached per invoice and language
+(``invoice_pdf_cached``).
 """
 
+import copy
+import functools
+from io import BytesIO
 from pathlib import Path
 
-from django.utils import formats
+from django.core.cache import cache
+from django.utils import formats, translation
 from django.utils.translation import gettext as _
 from django_countries import countries
+from fontTools import ttLib
 from fpdf import FPDF
 from fpdf.enums import MethodReturnValue, XPos, YPos
+from fpdf.fonts import SubsetMap
 
 from .models import Invoice, InvoiceLine
 from .money import format_amount, format_quantity
@@ -44,12 +52,40 @@ def line_text(line: InvoiceLine) -> tuple[str, str]:
     return line.description, _("Correction of invoice %(number)s") % {"number": line.detail}
 
 
+FONTS = {"dejavu": "DejaVuSans.ttf", "dejavuB": "DejaVuSans-Bold.ttf"}
+# Bump when the layout or the wording of the PDF changes: cached PDFs of the old layout are then not served.
+PDF_LAYOUT_VERSION = 1
+PDF_CACHE_SECONDS = 60 * 60 * 24 * 7
+
+
+@functools.cache
+def _parsed_font(fontkey: str):
+    """The font as fpdf2 parses it (glyph widths, character map): about 0.1 s, done once per process."""
+    parser = FPDF()
+    parser.add_font("DejaVu", fontkey.removeprefix("dejavu"), str(FONT_DIR / FONTS[fontkey]))
+    return parser.fonts[fontkey], (FONT_DIR / FONTS[fontkey]).read_bytes()
+
+
+def _font(fontkey: str, index: int):
+    """A document's own copy of the parsed font: the parsed tables are shared, the subset of the glyphs used and
+    the fontTools object (subset in place when the PDF is written) are the document's."""
+    parsed, data = _parsed_font(fontkey)
+    font = copy.copy(parsed)
+    font.i = index
+    font.ttfont = ttLib.TTFont(BytesIO(data), recalcTimestamp=False, lazy=True)
+    font._hbfont = None
+    font.missing_glyphs = []
+    font.biggest_size_pt = 0
+    font.subset = SubsetMap(font)
+    return font
+
+
 class _InvoicePDF(FPDF):
     def __init__(self, invoice: Invoice):
         super().__init__(format="A4")
         self.invoice = invoice
-        self.add_font("DejaVu", "", str(FONT_DIR / "DejaVuSans.ttf"))
-        self.add_font("DejaVu", "B", str(FONT_DIR / "DejaVuSans-Bold.ttf"))
+        for fontkey in FONTS:
+            self.fonts[fontkey] = _font(fontkey, len(self.fonts) + 1)
         self.set_auto_page_break(auto=True, margin=20)
         self.set_margins(18, 18, 18)
         self.set_title(invoice.number)
@@ -227,3 +263,18 @@ def invoice_pdf(invoice: Invoice) -> bytes:
         _text(pdf, mention, size=8, color=GREY, height=4)
         pdf.ln(1)
     return bytes(pdf.output())
+
+
+def invoice_pdf_cached(invoice: Invoice) -> bytes:
+    """``invoice_pdf`` in the active language, rendered once per invoice and language (issued invoices never change,
+    and the PDF shows no payment status); the key also names the invoice's number, creation time and the layout's
+    version, so a restored or re-created database never meets another invoice's PDF."""
+    key = (
+        f"billing:invoice-pdf:{PDF_LAYOUT_VERSION}:{invoice.pk}:{invoice.number}:{invoice.created_at.timestamp()}:"
+        f"{translation.get_language()}"
+    )
+    pdf = cache.get(key)
+    if pdf is None:
+        pdf = invoice_pdf(invoice)
+        cache.set(key, pdf, PDF_CACHE_SECONDS)
+    return pdf

@@ -544,9 +544,9 @@ def invoices_issue_month(*, month: date, issued_on: date | None = None) -> Issue
 
 
 def invoice_pdf_and_name(invoice: Invoice) -> tuple[bytes, str]:
-    from .pdf import invoice_pdf
+    from .pdf import invoice_pdf_cached
 
-    return invoice_pdf(invoice), invoice.file_name
+    return invoice_pdf_cached(invoice), invoice.file_name
 
 
 def invoice_send(*, invoice_id: int) -> int:

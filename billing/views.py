@@ -23,7 +23,7 @@ from .charts import month_bars
 from .forms import BillingProfileForm, CardForm, SepaForm
 from .models import Invoice, PaymentMethod
 from .money import format_amount
-from .pdf import invoice_pdf, line_text
+from .pdf import invoice_pdf_cached, line_text
 
 TABS = (
     ("invoices", "billing:invoices", gettext_lazy("Invoices")),
@@ -143,8 +143,11 @@ class InvoicePdfView(OrganisationMixin, View):
     required_right = Right.VIEW_BILLING
 
     def get(self, request, *args, **kwargs):
-        invoice = selectors.invoice_detail(organisation=self.organisation, invoice_id=kwargs["invoice_id"])
-        response = HttpResponse(invoice_pdf(invoice), content_type="application/pdf")
+        # The lines are read only when the PDF is not cached yet.
+        invoice = get_object_or_404(
+            Invoice.objects.select_related("credited_invoice"), organisation=self.organisation, pk=kwargs["invoice_id"]
+        )
+        response = HttpResponse(invoice_pdf_cached(invoice), content_type="application/pdf")
         response["Content-Disposition"] = f'attachment; filename="{invoice.file_name}"'
         return response
 

@@ -6,7 +6,9 @@ from django.utils import translation
 from pypdf import PdfReader
 
 from billing import services
-from billing.pdf import invoice_pdf
+from billing.models import Invoice
+from billing.pdf import invoice_pdf, invoice_pdf_cached
+from organisations.roles import ADMIN
 
 from .factories import AddonFactory, ApplicationFactory, BillingProfileFactory, usage_of
 
@@ -65,3 +67,36 @@ def test_an_invoice_of_many_lines_fills_its_pages(organisation):
     assert 3 <= len(reader.pages) <= 6
     text = pdf_text(invoice_pdf(invoice))
     assert "app-000" in text and "app-119" in text and invoice.number in text
+
+
+def test_the_fonts_are_parsed_once_and_every_document_gets_its_own_subset(invoice):
+    from billing.pdf import _parsed_font
+
+    first = invoice_pdf(invoice)
+    misses = _parsed_font.cache_info().misses
+    second = invoice_pdf(invoice)
+    assert _parsed_font.cache_info().misses == misses  # the second document parsed nothing
+    assert pdf_text(first) == pdf_text(second)
+    with translation.override("fr"):
+        assert invoice.number in pdf_text(invoice_pdf(invoice))
+
+
+def test_the_pdf_is_cached_per_invoice_and_language(invoice, django_assert_num_queries):
+    english = invoice_pdf_cached(invoice)
+    with django_assert_num_queries(0):  # neither the lines nor anything else are read again
+        assert invoice_pdf_cached(invoice) == english
+    with translation.override("fr"):
+        french = invoice_pdf_cached(invoice)
+    assert french != english
+    assert "Application shop-front" in pdf_text(english)
+
+
+def test_the_pdf_shows_no_status_so_a_payment_keeps_the_cached_one_right(invoice, member):
+    before = pdf_text(invoice_pdf(invoice))
+    assert "Pending" not in before and "Paid" not in before
+    cached = invoice_pdf_cached(invoice)
+    services.invoice_set_status(actor=member(ADMIN), invoice=invoice, status=Invoice.Status.PAID)
+    invoice.refresh_from_db()
+    assert invoice.status == Invoice.Status.PAID
+    assert pdf_text(invoice_pdf(invoice)) == before
+    assert invoice_pdf_cached(invoice) == cached
