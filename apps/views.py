@@ -350,7 +350,13 @@ class AccessView(ApplicationTabMixin, ServiceFormMixin, FormView):
     post_capability = Capability.SHARE
 
     def get_context_data(self, **kwargs):
-        entries = selectors.who_has_access(application=self.application)
+        page = Paginator(selectors.people_with_access(application=self.application), PAGE_SIZE).get_page(
+            self.request.GET.get("page")
+        )
+        entries = selectors.access_entries(
+            application=self.application, user_ids=[row["user_id"] for row in page.object_list]
+        )
+        kwargs["page"] = page
         kwargs["invitations"] = selectors.pending_application_invitations(application=self.application)
         kwargs["entries"] = [
             {
