@@ -1,7 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .activity import verb_label
+from . import selectors
+from .activity import VERB_LABELS, verb_label
 from .models import Organisation
 
 
@@ -74,15 +75,32 @@ class TwoFactorSettingForm(forms.Form):
 
 
 class ActivityFilterForm(forms.Form):
-    actor = forms.ChoiceField(label=_("Who"), required=False)
+    """The activity log's filters. Their choices never read the log (its size has no bound): the kinds of action are
+    the console's known verbs, and the person is typed (an email), checked against the organisation's members and
+    the people its log names, with one indexed lookup when the filter is used."""
+
+    actor = forms.CharField(
+        label=_("Who"), required=False, max_length=254, widget=forms.TextInput(attrs={"type": "search"})
+    )
     verb = forms.ChoiceField(label=_("Action"), required=False)
     since = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     until = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
-    def __init__(self, *args, actors, verbs, **kwargs):
+    def __init__(self, *args, organisation, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["actor"].choices = [("", _("Anyone")), *((actor, actor) for actor in actors)]
-        self.fields["verb"].choices = [("", _("Any action")), *((verb, verb_label(verb)) for verb in verbs)]
+        self.organisation = organisation
+        self.fields["verb"].choices = [
+            ("", _("Any action")),
+            *((verb, verb_label(verb)) for verb in sorted(VERB_LABELS)),
+        ]
+
+    def clean_actor(self):
+        actor = self.cleaned_data["actor"].strip()
+        if actor and not selectors.is_known_actor(organisation=self.organisation, actor=actor):
+            raise forms.ValidationError(
+                _("Select a valid choice. %(value)s is not one of the available choices."), params={"value": actor}
+            )
+        return actor
 
     def clean(self):
         cleaned = super().clean()

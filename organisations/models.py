@@ -146,7 +146,12 @@ class Activity(models.Model):
         verbose_name = _("activity")
         verbose_name_plural = _("activity")
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["organisation", "-created_at"])]
+        indexes = [
+            models.Index(fields=["organisation", "-created_at"]),
+            # The log's filters: a person, a kind of action, each newest first.
+            models.Index(fields=["organisation", "actor_label", "-created_at"], name="activity_org_actor"),
+            models.Index(fields=["organisation", "verb", "-created_at"], name="activity_org_verb"),
+        ]
 
     def __str__(self):
         return f"{self.actor_label} {self.verb} {self.target_label}"

@@ -71,11 +71,10 @@ def activity_list(*, organisation, actor: str = "", verb: str = "", since=None, 
     return activities
 
 
-def activity_filter_choices(*, organisation) -> tuple[list[str], list[str]]:
-    """The actors and the kinds of action found in the organisation's activity log, for its filters."""
-    entries = Activity.objects.filter(organisation=organisation)
-    actors = list(
-        entries.exclude(actor_label="").order_by("actor_label").values_list("actor_label", flat=True).distinct()
+def is_known_actor(*, organisation, actor: str) -> bool:
+    """Whether ``actor`` (the log's label of a person: their email) is a member of the organisation or named by its
+    activity log; one query, on indexes."""
+    return (
+        Membership.objects.active().filter(organisation=organisation, user__email__iexact=actor).exists()
+        or Activity.objects.filter(organisation=organisation, actor_label=actor).exists()
     )
-    verbs = list(entries.order_by("verb").values_list("verb", flat=True).distinct())
-    return actors, verbs

@@ -31,6 +31,7 @@ from .forms import (
 )
 from .mixins import OrganisationMixin
 from .models import Invitation, Membership
+from .pagination import CappedPaginator
 from .roles import Right
 
 
@@ -323,8 +324,7 @@ class SecurityView(OrganisationMixin, RecentAuthenticationMixin, FormView):
 
 class ActivityFilterMixin:
     def filtered_activity(self):
-        actors, verbs = selectors.activity_filter_choices(organisation=self.organisation)
-        self.filter_form = ActivityFilterForm(self.request.GET, actors=actors, verbs=verbs)
+        self.filter_form = ActivityFilterForm(self.request.GET, organisation=self.organisation)
         self.filter_form.is_valid()
         # Fields that did not validate are left out of the filter; the form shows their errors.
         filters = {name: value for name, value in self.filter_form.cleaned_data.items() if value}
@@ -336,6 +336,7 @@ class ActivityView(OrganisationMixin, ActivityFilterMixin, ListView):
     template_name = "organisations/activity.html"
     context_object_name = "activities"
     paginate_by = 50
+    paginator_class = CappedPaginator
 
     def get_queryset(self):
         return self.filtered_activity()

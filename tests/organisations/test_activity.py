@@ -162,3 +162,35 @@ def test_query_count_does_not_grow_with_the_members(client, organisation, member
     assert export_counts[0] == export_counts[1], export_counts
     with django_assert_num_queries(counts[0]):
         client.get(url("activity"), {"verb": "v.3", "since": (timezone.localdate() - timedelta(days=1)).isoformat()})
+
+
+def test_the_filters_never_read_the_log(client, organisation, member, django_assert_num_queries):
+    from organisations.activity import VERB_LABELS
+
+    admin = member(ADMIN)
+    client.force_login(admin)
+    form = client.get(url("activity")).context["filter_form"]
+    assert [value for value, _label in form.fields["verb"].choices][1:] == sorted(VERB_LABELS)
+    # A person is typed; a member, or someone the log names, is accepted.
+    Activity.objects.create(
+        organisation=organisation, organisation_name="Acme", actor_label="gone@example.com", verb="x"
+    )
+    assert client.get(url("activity"), {"actor": admin.email}).context["filter_form"].is_valid()
+    assert client.get(url("activity"), {"actor": "gone@example.com"}).context["filter_form"].is_valid()
+    assert not client.get(url("activity"), {"actor": "stranger@example.com"}).context["filter_form"].is_valid()
+
+
+def test_a_long_log_is_paged_up_to_the_cap(client, organisation, member, monkeypatch):
+    from organisations.pagination import CappedPaginator
+
+    monkeypatch.setattr(CappedPaginator, "cap", 120)
+    admin = member(ADMIN)
+    Activity.objects.bulk_create(
+        Activity(organisation=organisation, organisation_name="Acme", actor_label="a", verb="x") for _ in range(130)
+    )
+    client.force_login(admin)
+    response = client.get(url("activity"), {"page": 3})
+    assert response.context["paginator"].count == 120 and len(response.context["activities"]) == 20
+    assert "Only the newest 120 entries are paged here" in response.content.decode()
+    small = client.get(url("activity"), {"verb": "member.added"})
+    assert "Only the newest" not in small.content.decode()
