@@ -272,7 +272,11 @@ class UsageRecord(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["service_key", "day", "unit_price"], name="unique_usage_per_day"),
         ]
-        indexes = [models.Index(fields=["organisation", "day"], name="usage_org_day")]
+        indexes = [
+            models.Index(fields=["organisation", "day"], name="usage_org_day"),
+            # The newest row of an organisation: the version of its cached consumption (selectors.usage_version).
+            models.Index(fields=["organisation", "id"], name="usage_org_id"),
+        ]
 
     def __str__(self):
         return f"{self.service_name} {self.day}"

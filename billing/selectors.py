@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
+from django.core.cache import cache
 from django.db.models import Exists, Max, OuterRef, Sum
 from django.db.models.functions import ExtractYear, TruncMonth
 from django.utils import timezone
@@ -189,6 +190,49 @@ def consumption_by_month(*, organisation, start: date, end: date) -> list[MonthT
         months.append(MonthTotal(month, totals.get(month, Decimal(0))))
         month = next_month(month)
     return months
+
+
+# Consumption, cached. Usage rows are only ever added (metering inserts a day's rows; nothing updates or deletes one
+# short of deleting the organisation), so the id of an organisation's newest row versions all of its usage: a row
+# written for any day, past or present, changes the version and every cached figure of the organisation with it.
+CLOSED_MONTHS_SECONDS = 60 * 60 * 24
+MONTH_TO_DATE_SECONDS = 60 * 5
+
+
+def usage_version(*, organisation) -> int:
+    """The id of the organisation's newest usage row (0 without usage): one query on the (organisation, id) index."""
+    newest = UsageRecord.objects.filter(organisation=organisation).order_by("-id").values_list("id", flat=True)
+    return newest.first() or 0
+
+
+def _cached(compute, *, organisation, start: date, end: date, version: int):
+    """``compute(organisation=, start=, end=)`` through the cache, keyed by the usage version. Closed months keep a
+    day, the month to date a few minutes (the version alone keeps both right; the expiry only bounds the memory)."""
+    key = f"billing:consumption:{compute.__name__}:{organisation.pk}:{start}:{end}:{version}"
+    value = cache.get(key)
+    if value is None:
+        value = compute(organisation=organisation, start=start, end=end)
+        closed = end <= month_start(timezone.localdate())
+        cache.set(key, value, CLOSED_MONTHS_SECONDS if closed else MONTH_TO_DATE_SECONDS)
+    return value
+
+
+def consumption_months(*, organisation, start: date, end: date, version: int) -> list[MonthTotal]:
+    """``consumption_by_month``: the closed months from the cache, the month to date computed apart (and cached
+    only under the current usage version)."""
+    current = month_start(timezone.localdate())
+    closed_end, live_start = min(end, current), max(start, current)
+    months = []
+    if start < closed_end:
+        months += _cached(consumption_by_month, organisation=organisation, start=start, end=closed_end, version=version)
+    if live_start < end:
+        months += _cached(consumption_by_month, organisation=organisation, start=live_start, end=end, version=version)
+    return months
+
+
+def consumption_services(*, organisation, start: date, end: date, version: int) -> list[ServiceUsage]:
+    """``consumption_by_service`` through the cache, keyed by the usage version."""
+    return _cached(consumption_by_service, organisation=organisation, start=start, end=end, version=version)
 
 
 def month_estimate(*, month_to_date: Decimal, today: date, last_month: Decimal) -> Decimal:

@@ -200,17 +200,27 @@ class ConsumptionView(BillingMixin, TemplateView):
         chart_start = current
         for _step in range(self.chart_months - 1):
             chart_start = selectors.previous_month(chart_start)
-        months = selectors.consumption_by_month(
-            organisation=self.organisation, start=min(chart_start, month), end=selectors.next_month(current)
+        version = selectors.usage_version(organisation=self.organisation)
+        months = selectors.consumption_months(
+            organisation=self.organisation,
+            start=min(chart_start, month),
+            end=selectors.next_month(current),
+            version=version,
         )
-        services_usage = selectors.consumption_by_service(
-            organisation=self.organisation, start=month, end=selectors.next_month(month)
+        services_usage = selectors.consumption_services(
+            organisation=self.organisation, start=month, end=selectors.next_month(month), version=version
         )
         month_total = sum((service.amount for service in services_usage), start=0)
         by_month = {entry.month: entry.amount for entry in months}
         kwargs.update(
             month=month,
             is_current=month == current,
+            # The services' table is cached as HTML under the usage version (it is hundreds of rows in a large
+            # organisation), per month and language.
+            usage_version=version,
+            table_cache_seconds=selectors.MONTH_TO_DATE_SECONDS
+            if month == current
+            else selectors.CLOSED_MONTHS_SECONDS,
             services=services_usage,
             month_total=month_total,
             chart=month_bars([entry for entry in months if entry.month >= chart_start], current=month),

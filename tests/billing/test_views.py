@@ -4,6 +4,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+from django.core.cache import cache
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from billing import services
@@ -325,6 +326,25 @@ def test_consumption_shows_month_to_date_estimate_chart_and_past_months(user_as,
     assert client.get(reverse("billing:consumption", args=[organisation.slug]) + "?month=junk").status_code == 200
 
 
+def test_consumption_is_cached_under_the_usage_version(user_as, organisation, time_machine):
+    """A usage row written for any day, even in a closed month, shows at once; nothing else is recomputed."""
+    time_machine.move_to("2026-11-11 12:00 +01:00")
+    app = ApplicationFactory(organisation=organisation, name="shop-front")
+    usage_of(app, date(2026, 11, 2), 24)  # 0.936
+    usage_of(app, date(2026, 10, 5), 100)  # 3.90
+    client, _user = user_as(ACCOUNTING)
+    url = reverse("billing:consumption", args=[organisation.slug])
+    assert "€0.94" in client.get(url).content.decode() and "€3.90" in client.get(url).content.decode()
+    usage_of(app, date(2026, 10, 6), 100)  # late metering of a closed month
+    usage_of(app, date(2026, 11, 3), 24)
+    page = client.get(url).content.decode()
+    assert "€7.80" in page and "€1.87" in page and "€3.90" not in page
+    assert "€7.80" in client.get(url + "?month=2026-10").content.decode()
+    other = ApplicationFactory(name="elsewhere")
+    usage_of(other, date(2026, 11, 4), 1000)  # another organisation's usage changes nothing here
+    assert "€1.87" in client.get(url).content.decode()
+
+
 # Forms: bad input gives a form error and writes nothing.
 
 PROFILE = {
@@ -521,13 +541,16 @@ def test_query_counts_are_constant(user_as, organisation, card, months, django_a
     client, _user = user_as(ACCOUNTING)
     pages = {
         # session, user, membership, rights, then the page's own, then the banner and the organisation switcher
-        "billing:invoices": 8,  # years, invoices
-        "billing:consumption": 8,  # cost by month, cost by service
+        "billing:invoices": (8, 8),  # years, invoices
+        # cold: usage version, closed months, month to date, cost by service; warm: the usage version only
+        "billing:consumption": (10, 7),
     }
-    for name, count in pages.items():
-        with django_assert_num_queries(count):
-            assert client.get(reverse(name, args=[organisation.slug]) + "?year=2026").status_code == 200
-        with django_assert_num_queries(count):
-            assert client.get(reverse(name, args=[organisation.slug]) + "?month=2026-11").status_code == 200
+    for name, (cold, warm) in pages.items():
+        for query in ("?year=2026", "?month=2026-11"):
+            cache.clear()
+            with django_assert_num_queries(cold):
+                assert client.get(reverse(name, args=[organisation.slug]) + query).status_code == 200
+            with django_assert_num_queries(warm):
+                assert client.get(reverse(name, args=[organisation.slug]) + query).status_code == 200
     invoice = Invoice.objects.order_by("issued_on").first()
     assert Decimal(invoice.total) > 0
