@@ -1,6 +1,6 @@
 from django import forms
 from django.core.exceptions import ValidationError
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from billing.models import AddonPlan, Flavor
@@ -24,7 +24,9 @@ def _instances_field(label):
 
 class FlavorChoiceLabels:
     def label_from_instance(self, flavor):
-        return f"{flavor.name} · {flavor.vcpus.normalize()} vCPU · {flavor.memory_mb} MiB · {flavor.hourly_price} €/h"
+        vcpus = formats.number_format(flavor.vcpus.normalize())
+        price = formats.number_format(flavor.hourly_price, decimal_pos=4)
+        return f"{flavor.name} · {vcpus} vCPU · {flavor.memory_mb} MiB · {price} €/h"
 
 
 class ScalingForm(forms.Form):

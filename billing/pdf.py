@@ -136,7 +136,7 @@ def invoice_pdf(invoice: Invoice) -> bytes:
         (_("Due on"), _date(invoice.due_on)),
     ):
         pdf.set_x(120)
-        _text(pdf, f"{label}: {value}", w=72, align="R")
+        _text(pdf, _("%(label)s: %(value)s") % {"label": label, "value": value}, w=72, align="R")
     if invoice.credited_invoice_id:
         pdf.set_x(120)
         _text(pdf, _("Credits invoice %(number)s") % {"number": invoice.credited_invoice.number}, w=72, align="R")

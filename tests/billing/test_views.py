@@ -326,6 +326,24 @@ def test_consumption_shows_month_to_date_estimate_chart_and_past_months(user_as,
     assert client.get(reverse("billing:consumption", args=[organisation.slug]) + "?month=junk").status_code == 200
 
 
+def test_the_chart_draws_in_french_too(user_as, organisation, time_machine):
+    """Amounts are localised, SVG coordinates never: "16,9" would not draw."""
+    import re
+
+    time_machine.move_to("2026-11-11 12:00 +01:00")
+    app = ApplicationFactory(organisation=organisation, name="shop-front")
+    usage_of(app, date(2026, 10, 5), 100)
+    usage_of(app, date(2026, 11, 5), 33)
+    client, _user = user_as(ACCOUNTING)
+    client.post(reverse("set_language"), {"language": "fr", "next": "/"})
+    page = client.get(reverse("billing:consumption", args=[organisation.slug])).content.decode()
+    svg = page[page.index("<svg") : page.index("</svg>")]
+    coordinates = re.findall(r'\b(?:x|y|width|height)="([^"]*)"', svg)
+    assert coordinates
+    assert all("," not in value for value in coordinates), coordinates
+    assert "3,90\u00a0€" in page or "3,90 €" in page
+
+
 def test_consumption_is_cached_under_the_usage_version(user_as, organisation, time_machine):
     """A usage row written for any day, even in a closed month, shows at once; nothing else is recomputed."""
     time_machine.move_to("2026-11-11 12:00 +01:00")
