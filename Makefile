@@ -9,7 +9,7 @@ PYTHON ?= $(shell for p in python3 python3.13 python3.12 python; do \
 	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null \
 	&& { echo $$p; break; }; done)
 
-.PHONY: run test setup demo lint messages bench clean
+.PHONY: run test setup system-deps lint messages bench clean
 
 $(STAMP): pyproject.toml
 	@if [ -z "$(PYTHON)" ]; then echo "error: no Python >= 3.12 found (tried python3, python3.13, python3.12, python)." >&2; exit 1; fi
@@ -26,15 +26,26 @@ run: $(STAMP)
 	DEBUG=1 $(PY) manage.py seed_demo
 	DEBUG=1 $(PY) manage.py runserver 127.0.0.1:8000
 
-test: $(STAMP)
+# The Debian packages the tests need: Chromium for the browser journeys (Playwright drives Debian's build and
+# downloads no browser of its own) and gettext for the translation checks. Installed when missing and root.
+system-deps:
+	@missing=""; [ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
+	command -v xgettext >/dev/null && command -v msgfmt >/dev/null || missing="$$missing gettext"; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "Installing$$missing"; apt-get update -qq && apt-get install -y -qq $$missing; \
+	  else echo "error: the tests need these Debian packages:$$missing (sudo apt-get install$$missing)" >&2; exit 1; fi; \
+	fi
+
+test: $(STAMP) system-deps
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 
 messages: $(STAMP)
-	$(PY) manage.py makemessages --all --no-obsolete --ignore=.venv --ignore=tests
-	$(PY) manage.py compilemessages --ignore=.venv
+	DEBUG=1 $(PY) manage.py makemessages -l fr --no-obsolete --ignore=.venv --ignore=tests
+	DEBUG=1 $(PY) manage.py compilemessages --ignore=.venv
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles
