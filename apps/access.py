@@ -12,15 +12,14 @@ Rights and levels are translated into capabilities, which is what the applicatio
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from django.contrib.auth.models import Permission
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from organisations.models import Organisation
 from organisations.roles import Right
 
-from .models import Application, ApplicationGrant
+from .models import Application, ApplicationGrant, ApplicationGroupObjectPermission, ApplicationUserObjectPermission
 
 
 class Capability(StrEnum):
@@ -109,24 +108,18 @@ class ApplicationAccess:
 
 
 def grant_permissions(*, user, application: Application) -> frozenset[str]:
-    """The application permissions ``user`` holds through an active grant (or a group), in one query."""
+    """The application permissions ``user`` holds through an active grant (or a group), in one query (a UNION of two
+    index lookups, cheaper than one join of the permission table to both guardian tables)."""
     active_grant = ApplicationGrant.objects.active().filter(user=user, application=application)
-    codenames = (
-        Permission.objects.filter(
-            Q(
-                applicationuserobjectpermission__user=user,
-                applicationuserobjectpermission__content_object=application,
-            )
-            & Exists(active_grant)
-            | Q(
-                applicationgroupobjectpermission__group__user=user,
-                applicationgroupobjectpermission__content_object=application,
-            )
-        )
-        .values_list("codename", flat=True)
-        .distinct()
+    direct = ApplicationUserObjectPermission.objects.filter(user=user, content_object=application).filter(
+        Exists(active_grant)
     )
-    return frozenset(codenames)
+    through_groups = ApplicationGroupObjectPermission.objects.filter(group__user=user, content_object=application)
+    return frozenset(
+        direct.values_list("permission__codename", flat=True).union(
+            through_groups.values_list("permission__codename", flat=True)
+        )
+    )
 
 
 def application_access(*, user, organisation_access, application: Application) -> ApplicationAccess:

@@ -7,11 +7,9 @@ handed to the views (which check the right they declare) and to the page shell (
 
 from dataclasses import dataclass, field
 
-from django.contrib.auth.models import Permission
-from django.db.models import Q
 from django.http import Http404
 
-from .models import Membership, Organisation
+from .models import Membership, Organisation, OrganisationGroupObjectPermission, OrganisationUserObjectPermission
 from .roles import Right, Role, roles
 
 
@@ -55,22 +53,18 @@ class OrganisationAccess:
 
 
 def organisation_rights(*, user, organisation: Organisation) -> frozenset[str]:
-    """The codenames of the rights ``user`` holds on ``organisation``, directly or through a group, in one query."""
-    codenames = (
-        Permission.objects.filter(
-            Q(
-                organisationuserobjectpermission__user=user,
-                organisationuserobjectpermission__content_object=organisation,
-            )
-            | Q(
-                organisationgroupobjectpermission__group__user=user,
-                organisationgroupobjectpermission__content_object=organisation,
-            )
+    """The codenames of the rights ``user`` holds on ``organisation``, directly or through a group, in one query.
+
+    A UNION of two index lookups (the member's rows, their groups' rows): joining the permission table to both
+    guardian tables at once and de-duplicating costs several times more on every page.
+    """
+    direct = OrganisationUserObjectPermission.objects.filter(user=user, content_object=organisation)
+    through_groups = OrganisationGroupObjectPermission.objects.filter(group__user=user, content_object=organisation)
+    return frozenset(
+        direct.values_list("permission__codename", flat=True).union(
+            through_groups.values_list("permission__codename", flat=True)
         )
-        .values_list("codename", flat=True)
-        .distinct()
     )
-    return frozenset(codenames)
 
 
 def organisation_access(*, user, slug: str, allow_grantees: bool = False) -> OrganisationAccess:
