@@ -8,7 +8,7 @@ the navigation and the views cannot disagree. Sections whose URL is not installe
 from dataclasses import dataclass
 from functools import cache
 
-from django.urls import NoReverseMatch, resolve, reverse
+from django.urls import NoReverseMatch, get_script_prefix, resolve, reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -42,6 +42,22 @@ def section_right(url_name: str):
     return getattr(view_class, "required_right", None)
 
 
+SLUG_MARK = "slug-placeholder"
+
+
+@cache
+def _url_pattern(url_name: str, script_prefix: str) -> tuple[str, str]:
+    """The section's URL around its slug, reversed once per process (and script prefix): a slug is only letters,
+    digits, hyphens and underscores, so putting it between the two halves is what ``reverse`` would give."""
+    before, _mark, after = reverse(url_name, kwargs={"slug": SLUG_MARK}).partition(SLUG_MARK)
+    return before, after
+
+
+def section_url(url_name: str, slug: str) -> str:
+    before, after = _url_pattern(url_name, get_script_prefix())
+    return f"{before}{slug}{after}"
+
+
 def sections_for(access, current_path: str = "") -> list[dict]:
     """The sections the access allows, with their URLs for its organisation."""
     visible = []
@@ -49,7 +65,7 @@ def sections_for(access, current_path: str = "") -> list[dict]:
         right = section_right(section.url_name)
         if right is None or not access.has(right):
             continue
-        url = reverse(section.url_name, kwargs={"slug": access.organisation.slug})
+        url = section_url(section.url_name, access.organisation.slug)
         visible.append(
             {
                 "url_name": section.url_name,
