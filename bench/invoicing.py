@@ -3,7 +3,8 @@
     python -m bench.invoicing 2023-11 2024-02      # every month from the first to the last, inclusive
 
 Run as a subprocess by ``bench.run`` so that its peak resident memory (``ru_maxrss``) is the invoicing's own.
-Emails go to Django's dummy backend (EMAIL_BACKEND, set by ``make bench``): the PDFs are still rendered.
+Enqueue-only: each invoice's email task is enqueued and dropped (``bench/tasks.py``); the PDFs and the emails are a
+worker's job in production, not part of the run.
 """
 
 import json
