@@ -85,6 +85,25 @@ class TestQueryCounts:
             response = client.get(url + "?q=bulk-09&state=running&runtime=python&region=par")
         assert response.status_code == 200
 
+    def test_application_detail(self, client, organisation, member, application):
+        """The application's overview costs the same with 1 or 500 deployments and 10 or 1,000 applications."""
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        client.force_login(member(ADMIN))
+        url = reverse("apps:overview", kwargs={"slug": "acme", "pk": application.pk})
+        counts = []
+        for deployments, applications in ((1, 10), (500, 1000)):
+            Deployment.objects.bulk_create(
+                Deployment(application=application, commit=f"{n:040x}", status="succeeded") for n in range(deployments)
+            )
+            grow(organisation, applications, start=0 if applications == 10 else 10)
+            client.get(url)
+            with CaptureQueriesContext(connection) as queries:
+                assert client.get(url).status_code == 200
+            counts.append(len(queries))
+        assert counts[0] == counts[1]
+
     def test_who_has_access(self, client, organisation, member, application, django_assert_num_queries):
         client.force_login(member(ADMIN))
         url = reverse("apps:access", kwargs={"slug": "acme", "pk": application.pk})

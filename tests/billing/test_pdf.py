@@ -100,3 +100,33 @@ def test_the_pdf_shows_no_status_so_a_payment_keeps_the_cached_one_right(invoice
     assert invoice.status == Invoice.Status.PAID
     assert pdf_text(invoice_pdf(invoice)) == before
     assert invoice_pdf_cached(invoice) == cached
+
+
+@pytest.mark.parametrize("services", [1, 60])
+def test_the_pdf_view_s_queries_do_not_grow_with_the_lines(user_as, organisation, services, django_assert_num_queries):
+    """Cold (rendered: the lines are read) and warm (cached), the same counts with 2 or 120 lines."""
+    from django.urls import reverse
+
+    for number in range(services):
+        app = ApplicationFactory(organisation=organisation, name=f"app-{number}")
+        addon = AddonFactory(organisation=organisation, name=f"db-{number}")
+        usage_of(app, date(2026, 11, 3), 24)
+        usage_of(addon, date(2026, 11, 3), 24)
+    invoice = services_issue(organisation)
+    assert invoice.lines.count() == 2 * services
+    client, _user = user_as(ADMIN)
+    url = reverse("billing:invoice_pdf", args=[organisation.slug, invoice.pk])
+    client.get(reverse("billing:invoices", args=[organisation.slug]))  # the session is warm
+    with django_assert_num_queries(PDF_QUERIES_COLD):
+        assert client.get(url).content.startswith(b"%PDF")
+    with django_assert_num_queries(PDF_QUERIES_WARM):
+        assert client.get(url).content.startswith(b"%PDF")
+
+
+def services_issue(organisation):
+    return services.invoice_issue(organisation=organisation, month=date(2026, 11, 1), issued_on=date(2026, 12, 1))
+
+
+# session, user, membership, rights, the invoice; the lines only when the PDF is rendered
+PDF_QUERIES_WARM = 5
+PDF_QUERIES_COLD = 6
