@@ -67,15 +67,25 @@ def organisation_rights(*, user, organisation: Organisation) -> frozenset[str]:
     )
 
 
-def organisation_access(*, user, slug: str, allow_grantees: bool = False) -> OrganisationAccess:
+def organisation_access(
+    *, user, slug: str, allow_grantees: bool = False, memberships: list[Membership] | None = None
+) -> OrganisationAccess:
     """The access of ``user`` to the organisation ``slug``; 404 when they may not know it exists.
 
     ``allow_grantees``: for the pages of one application, a person who is not a member but holds a grant on one of
     the organisation's applications gets an access without any right; ``apps.access`` decides per application.
+    ``memberships``: the user's active memberships with their organisations, when already read (the page shell's
+    switcher, ``selectors.request_memberships``): the current one is taken from them instead of a query.
     """
-    membership = (
-        Membership.objects.active().select_related("organisation").filter(user=user, organisation__slug=slug).first()
-    )
+    if memberships is not None:
+        membership = next((m for m in memberships if m.user_id == user.pk and m.organisation.slug == slug), None)
+    else:
+        membership = (
+            Membership.objects.active()
+            .select_related("organisation")
+            .filter(user=user, organisation__slug=slug)
+            .first()
+        )
     if membership is None and allow_grantees:
         from apps.access import grantee_organisation  # apps depends on organisations, not the reverse
 

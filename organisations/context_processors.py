@@ -2,7 +2,7 @@ from django.utils.functional import SimpleLazyObject
 
 from console.navigation import sections_for
 
-from .selectors import memberships_for_switcher
+from .selectors import request_memberships
 
 
 def console(request):
@@ -12,7 +12,7 @@ def console(request):
         return {}
     access = getattr(request, "organisation_access", None)
     return {
-        "switcher": SimpleLazyObject(lambda: memberships_for_switcher(user=user)),
+        "switcher": SimpleLazyObject(lambda: request_memberships(request)),
         "current_access": access,
         "sections": SimpleLazyObject(lambda: sections_for(access, request.path)) if access else [],
     }

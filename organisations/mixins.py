@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from .access import organisation_access
 from .roles import Right
+from .selectors import request_memberships
 
 
 class OrganisationMixin:
@@ -25,7 +26,10 @@ class OrganisationMixin:
 
     def dispatch(self, request, *args, **kwargs):
         self.access = organisation_access(
-            user=request.user, slug=kwargs["slug"], allow_grantees=self.allow_application_grantees
+            user=request.user,
+            slug=kwargs["slug"],
+            allow_grantees=self.allow_application_grantees,
+            memberships=request_memberships(request),
         )
         self.organisation = self.access.organisation
         request.organisation_access = self.access

@@ -19,6 +19,15 @@ def memberships_for_switcher(*, user) -> list[Membership]:
     )
 
 
+def request_memberships(request) -> list[Membership]:
+    """``memberships_for_switcher`` of the signed-in user, read once per request: the page shell's switcher shows
+    them and the access check of an organisation page takes the current membership from them (one query for both)."""
+    memberships = getattr(request, "_console_memberships", None)
+    if memberships is None:
+        memberships = request._console_memberships = memberships_for_switcher(user=request.user)
+    return memberships
+
+
 def active_member_count(*, organisation) -> int:
     return Membership.objects.active().filter(organisation=organisation).count()
 
