@@ -3,6 +3,8 @@
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from django.core.paginator import Page, Paginator
+from django.db import connection
 from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery, Value
 from django.utils.translation import gettext as _
 
@@ -173,11 +175,53 @@ def people_with_access(*, application: Application) -> QuerySet:
     members_reaching = members.filter(can_view | Exists(granted.filter(user_id=OuterRef("user_id"))))
     grantees_only = granted.exclude(user_id__in=members.values("user_id"))
     return (
-        members_reaching.values("user_id")
+        members_reaching.order_by()
+        .values("user_id")
         .annotate(is_member=Value(True), email=F("user__email"))
-        .union(grantees_only.values("user_id").annotate(is_member=Value(False), email=F("user__email")), all=True)
+        .union(
+            grantees_only.order_by().values("user_id").annotate(is_member=Value(False), email=F("user__email")),
+            all=True,
+        )
         .order_by("-is_member", "email", "user_id")
     )
+
+
+class _CountedPaginator(Paginator):
+    """A paginator whose count came with the page's rows (a window function), not from a query of its own."""
+
+    def __init__(self, object_list, per_page: int, count: int):
+        super().__init__(object_list, per_page)
+        self.count = count  # ``count`` is a cached_property: the instance's value is used
+
+
+def _people_rows(sql: str, params, *, limit: int, offset: int) -> tuple[list[dict], int | None]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT user_id, is_member, email, COUNT(*) OVER () FROM ({sql}) AS people "  # noqa: S608 - ORM's SQL
+            "ORDER BY is_member DESC, email, user_id LIMIT %s OFFSET %s",
+            [*params, limit, offset],
+        )
+        rows = cursor.fetchall()
+    people = [{"user_id": row[0], "is_member": bool(row[1]), "email": row[2]} for row in rows]
+    return people, (rows[0][3] if rows else None)
+
+
+def people_with_access_page(*, application: Application, number, per_page: int) -> Page:
+    """A page of ``people_with_access`` and their count in ONE query (``COUNT(*) OVER ()``); a number past the last
+    page gives the last page, as ``Paginator.get_page`` does (then the count is read apart)."""
+    people = people_with_access(application=application)
+    sql, params = people.query.sql_with_params()
+    try:
+        number = max(int(number), 1)
+    except (TypeError, ValueError):
+        number = 1
+    rows, count = _people_rows(sql, params, limit=per_page, offset=(number - 1) * per_page)
+    if count is None:
+        count = people.count() if number > 1 else 0
+        number = max(1, -(-count // per_page))
+        if count:
+            rows, count = _people_rows(sql, params, limit=per_page, offset=(number - 1) * per_page)
+    return Page(rows, number, _CountedPaginator(people, per_page, count))
 
 
 def access_entries(*, application: Application, user_ids: list[int]) -> list[AccessEntry]:

@@ -350,8 +350,8 @@ class AccessView(ApplicationTabMixin, ServiceFormMixin, FormView):
     post_capability = Capability.SHARE
 
     def get_context_data(self, **kwargs):
-        page = Paginator(selectors.people_with_access(application=self.application), PAGE_SIZE).get_page(
-            self.request.GET.get("page")
+        page = selectors.people_with_access_page(
+            application=self.application, number=self.request.GET.get("page"), per_page=PAGE_SIZE
         )
         entries = selectors.access_entries(
             application=self.application, user_ids=[row["user_id"] for row in page.object_list]
