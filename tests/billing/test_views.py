@@ -558,7 +558,7 @@ def test_query_counts_are_constant(user_as, organisation, card, months, django_a
     assert Invoice.objects.count() == months
     client, _user = user_as(ACCOUNTING)
     pages = {
-        # session, user, memberships (the switcher's, holding the current one), rights, then the page's own, then the banner
+        # session, user, memberships (the switcher's, with the current one), rights, the page's own, the banner
         "billing:invoices": (7, 7),  # years, invoices
         # cold: usage version, closed months, month to date, cost by service; warm: the usage version only
         "billing:consumption": (9, 6),
