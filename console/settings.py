@@ -24,7 +24,8 @@ def env_list(name: str, default: str = "") -> list[str]:
 
 
 DEBUG = env_bool("DEBUG")
-TESTING = "pytest" in os.environ.get("_", "") or os.environ.get("PYTEST_VERSION") is not None
+# pytest (>= 8.2) sets PYTEST_VERSION for the run; subprocesses started by tests remove it to get production.
+TESTING = "PYTEST_VERSION" in os.environ
 
 if DEBUG or TESTING:
     SECRET_KEY = os.environ.get("SECRET_KEY", "insecure-development-key-never-use-in-production")
