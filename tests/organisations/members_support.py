@@ -2,7 +2,6 @@
 
 import re
 
-import pytest
 from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.contrib.auth import get_user_model
@@ -17,12 +16,6 @@ from tests.accounts.factories import PASSWORD
 SIGN_IN = "/accounts/login/"
 WHO = ["anonymous", "outsider", "ADMIN", "MANAGER", "DEVELOPER", "ACCOUNTING"]
 BASE_URL = "http://testserver/"
-
-
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    # Hundreds of accounts are made here; the production hasher would take minutes.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def url(name, slug="acme", **kwargs):

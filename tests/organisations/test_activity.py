@@ -12,10 +12,9 @@ from organisations.activity import activity_record
 from organisations.models import Activity, Membership
 from organisations.roles import ADMIN, DEVELOPER, MANAGER
 from tests.organisations.factories import OrganisationFactory
-from tests.organisations.members_support import (  # noqa: F401
+from tests.organisations.members_support import (
     WHO,
     add_members,
-    fast_passwords,
     outcome,
     reauthenticate,
     url,

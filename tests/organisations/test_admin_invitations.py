@@ -11,7 +11,7 @@ from django.utils import timezone
 from organisations.models import Activity, Invitation, Membership
 from organisations.roles import ADMIN, DEVELOPER
 from tests.accounts.factories import UserFactory
-from tests.organisations.members_support import fast_passwords, invite  # noqa: F401
+from tests.organisations.members_support import invite
 
 pytestmark = pytest.mark.django_db
 

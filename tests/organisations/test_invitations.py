@@ -16,9 +16,8 @@ from organisations.models import Activity, Invitation, Membership
 from organisations.roles import ACCOUNTING, ADMIN, DEVELOPER, MANAGER
 from tests.accounts.factories import PASSWORD, UserFactory
 from tests.organisations.factories import OrganisationFactory
-from tests.organisations.members_support import (  # noqa: F401
+from tests.organisations.members_support import (
     WHO,
-    fast_passwords,
     invitation_url,
     invite,
     outcome,

@@ -8,11 +8,10 @@ from organisations.models import Activity, Membership
 from organisations.roles import ACCOUNTING, ADMIN, DEVELOPER, MANAGER
 from tests.accounts.factories import PASSWORD, UserFactory
 from tests.organisations.factories import MembershipFactory, OrganisationFactory
-from tests.organisations.members_support import (  # noqa: F401
+from tests.organisations.members_support import (
     WHO,
     add_members,
     enable_totp,
-    fast_passwords,
     outcome,
     reauthenticate,
     url,

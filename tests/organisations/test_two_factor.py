@@ -5,10 +5,9 @@ from django.urls import reverse
 from organisations.models import Activity, Organisation
 from organisations.roles import ACCOUNTING, ADMIN, DEVELOPER, MANAGER, Right
 from tests.accounts.factories import PASSWORD
-from tests.organisations.members_support import (  # noqa: F401
+from tests.organisations.members_support import (
     WHO,
     enable_totp,
-    fast_passwords,
     outcome,
     reauthenticate,
     url,
