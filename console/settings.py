@@ -91,6 +91,8 @@ TEMPLATES = [
         },
     },
 ]
+# Django's form renderer with the <select> template in one piece (no include per option): console/form_renderer.py
+FORM_RENDERER = "console.form_renderer.ConsoleFormRenderer"
 
 DATABASES = {
     "default": dj_database_url.config(
