@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
@@ -29,8 +30,11 @@ TESTING = "PYTEST_VERSION" in os.environ
 
 if DEBUG or TESTING:
     SECRET_KEY = os.environ.get("SECRET_KEY", "insecure-development-key-never-use-in-production")
-else:
+elif os.environ.get("SECRET_KEY"):
     SECRET_KEY = os.environ["SECRET_KEY"]
+else:
+    # Production never falls back to a default key: say what to set instead of failing with a KeyError.
+    raise ImproperlyConfigured("SECRET_KEY is not set. Set it (production), or DEBUG=1 for local development.")
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost" if DEBUG or TESTING else "")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
