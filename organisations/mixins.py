@@ -9,7 +9,6 @@ from django.utils.translation import gettext as _
 
 from .access import organisation_access
 from .roles import Right
-from .selectors import request_memberships
 
 
 class OrganisationMixin:
@@ -26,10 +25,7 @@ class OrganisationMixin:
 
     def dispatch(self, request, *args, **kwargs):
         self.access = organisation_access(
-            user=request.user,
-            slug=kwargs["slug"],
-            allow_grantees=self.allow_application_grantees,
-            memberships=request_memberships(request),
+            user=request.user, slug=kwargs["slug"], allow_grantees=self.allow_application_grantees
         )
         self.organisation = self.access.organisation
         request.organisation_access = self.access

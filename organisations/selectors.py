@@ -19,9 +19,12 @@ def memberships_for_switcher(*, user) -> list[Membership]:
     )
 
 
-def request_memberships(request) -> list[Membership]:
-    """``memberships_for_switcher`` of the signed-in user, read once per request: the page shell's switcher shows
-    them and the access check of an organisation page takes the current membership from them (one query for both)."""
+def request_memberships(request) -> list[Membership] | tuple[Membership, ...]:
+    """The signed-in user's memberships for the page shell's switcher: on an organisation's pages, the ones read
+    with the access (``access.memberships_with_rights``); elsewhere ``memberships_for_switcher``, once per request."""
+    access = getattr(request, "organisation_access", None)
+    if access is not None:
+        return access.memberships
     memberships = getattr(request, "_console_memberships", None)
     if memberships is None:
         memberships = request._console_memberships = memberships_for_switcher(user=request.user)

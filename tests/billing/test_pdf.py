@@ -127,6 +127,6 @@ def services_issue(organisation):
     return services.invoice_issue(organisation=organisation, month=date(2026, 11, 1), issued_on=date(2026, 12, 1))
 
 
-# session, user, memberships (the switcher's), rights, the invoice; the lines only when the PDF is rendered
-PDF_QUERIES_WARM = 5
-PDF_QUERIES_COLD = 6
+# session, user, memberships with the rights (one query), the invoice; the lines only when the PDF is rendered
+PDF_QUERIES_WARM = 4
+PDF_QUERIES_COLD = 5
