@@ -65,6 +65,9 @@ PERMISSION_CAPABILITIES: dict[str, frozenset[Capability]] = {
     "manage_application": frozenset({Capability.CONFIGURE}),
 }
 
+# Everything a grant can give, at its highest level.
+GRANT_CAPABILITIES: frozenset[Capability] = frozenset().union(*PERMISSION_CAPABILITIES.values())
+
 
 def capabilities_from_rights(rights) -> frozenset[Capability]:
     """The capabilities on every application of an organisation that its rights (codenames) give."""
@@ -125,7 +128,10 @@ def grant_permissions(*, user, application: Application) -> frozenset[str]:
 def application_access(*, user, organisation_access, application: Application) -> ApplicationAccess:
     """What ``user`` may do on ``application``: their organisation rights and their grant, united."""
     from_rights = capabilities_from_rights(organisation_access.rights) if organisation_access.is_member else frozenset()
-    from_grant = capabilities_from_permissions(grant_permissions(user=user, application=application))
+    if from_rights >= GRANT_CAPABILITIES:
+        from_grant = frozenset()  # no grant can add to what the member's role gives: not worth a query
+    else:
+        from_grant = capabilities_from_permissions(grant_permissions(user=user, application=application))
     return ApplicationAccess(
         application=application,
         capabilities=from_rights | from_grant,

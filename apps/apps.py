@@ -5,3 +5,34 @@ from django.utils.translation import gettext_lazy as _
 class ApplicationsConfig(AppConfig):
     name = "apps"
     verbose_name = _("Applications")
+
+    def ready(self):
+        """What changes an organisation's pages (organisations/generations.py)."""
+        from organisations.generations import changes_organisation, changes_people
+
+        from .models import (
+            Addon,
+            Application,
+            ApplicationGrant,
+            ApplicationGroupObjectPermission,
+            ApplicationUserObjectPermission,
+            Deployment,
+            Domain,
+            EnvironmentVariable,
+        )
+
+        for model in (Application, Addon):
+            changes_organisation(model, lambda row: row.organisation_id)
+        for model in (EnvironmentVariable, Domain, ApplicationGrant):
+            changes_organisation(model, lambda row: row.application.organisation_id)
+        changes_organisation(Deployment, lambda deployment: deployment.application.organisation_id, on_delete=False)
+        for model in (ApplicationUserObjectPermission, ApplicationGroupObjectPermission):
+            changes_organisation(model, lambda right: right.content_object.organisation_id)
+        changes_people(organisations_of_grantee)
+
+
+def organisations_of_grantee(user_id: int) -> list[int]:
+    """The organisations whose pages show this person as holding a grant on one of their applications."""
+    from .models import ApplicationGrant
+
+    return list(ApplicationGrant.objects.filter(user_id=user_id).values_list("application__organisation_id", flat=True))

@@ -23,10 +23,9 @@ class _ApplicationCheck:
 
     def dispatch(self, request, *args, **kwargs):
         self.application = get_object_or_404(
-            Application.objects.select_related("flavor", "organisation"),
-            organisation=self.organisation,
-            pk=kwargs["pk"],
+            Application.objects.select_related("flavor"), organisation=self.organisation, pk=kwargs["pk"]
         )
+        self.application.organisation = self.organisation  # already read with the access
         self.app_access = application_access(
             user=request.user, organisation_access=self.access, application=self.application
         )

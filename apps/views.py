@@ -1,3 +1,5 @@
+from functools import cached_property
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -6,6 +8,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.generic import FormView, TemplateView, View
 
+from console.lazy import lazy_value, lazy_values
 from organisations import services as organisation_services
 from organisations.mixins import OrganisationMixin
 from organisations.models import Invitation
@@ -78,9 +81,12 @@ class ApplicationListView(OrganisationMixin, TemplateView):
     required_right = Right.VIEW_APPLICATIONS
     template_name = "apps/list.html"
 
-    def get_context_data(self, **kwargs):
-        form = ApplicationFilterForm(self.request.GET or None)
-        filters = form.cleaned_data if form.is_valid() else {}
+    @cached_property
+    def filter_form(self):
+        return ApplicationFilterForm(self.request.GET or None)
+
+    def read_page(self):
+        filters = self.filter_form.cleaned_data if self.filter_form.is_valid() else {}
         applications = selectors.applications_for_list(
             organisation=self.organisation,
             search=filters.get("q", ""),
@@ -88,10 +94,17 @@ class ApplicationListView(OrganisationMixin, TemplateView):
             runtime=filters.get("runtime", ""),
             region=filters.get("region", ""),
         )
-        page = Paginator(applications, PAGE_SIZE).get_page(self.request.GET.get("page"))
+        return Paginator(applications, PAGE_SIZE).get_page(self.request.GET.get("page"))
+
+    def get_context_data(self, **kwargs):
         query = self.request.GET.copy()
         query.pop("page", None)
-        kwargs.update(filter_form=form, page=page, query=query.urlencode())
+        # The form and the page are read when the template renders them, not when the page comes from the cache.
+        kwargs.update(
+            filter_form=lazy_value(lambda: self.filter_form),
+            page=lazy_value(self.read_page),
+            query=query.urlencode(),
+        )
         return super().get_context_data(**kwargs)
 
 
@@ -123,9 +136,14 @@ class OverviewView(ApplicationTabMixin, TemplateView):
     template_name = "apps/overview.html"
     tab = "overview"
 
+    def read_overview(self) -> dict:
+        return {
+            "last_deployment": self.application.deployments.select_related("author").first(),
+            "domains": list(self.application.domains.all()),
+        }
+
     def get_context_data(self, **kwargs):
-        kwargs["last_deployment"] = self.application.deployments.select_related("author").first()
-        kwargs["domains"] = list(self.application.domains.all())
+        kwargs.update(lazy_values(self.read_overview, ("last_deployment", "domains")))
         kwargs["capability_labels"] = [
             CAPABILITY_LABELS[capability] for capability in Capability if self.app_access.has(capability)
         ]
@@ -349,24 +367,29 @@ class AccessView(ApplicationTabMixin, ServiceFormMixin, FormView):
     required_capability = Capability.SEE_ACCESS
     post_capability = Capability.SHARE
 
-    def get_context_data(self, **kwargs):
+    def read_people(self) -> dict:
         page = selectors.people_with_access_page(
             application=self.application, number=self.request.GET.get("page"), per_page=PAGE_SIZE
         )
         entries = selectors.access_entries(
             application=self.application, user_ids=[row["user_id"] for row in page.object_list]
         )
-        kwargs["page"] = page
-        kwargs["invitations"] = selectors.pending_application_invitations(application=self.application)
-        kwargs["entries"] = [
-            {
-                "entry": entry,
-                "labels": [
-                    CAPABILITY_LABELS[capability] for capability in Capability if capability in entry.capabilities
-                ],
-            }
-            for entry in entries
-        ]
+        return {
+            "page": page,
+            "invitations": selectors.pending_application_invitations(application=self.application),
+            "entries": [
+                {
+                    "entry": entry,
+                    "labels": [
+                        CAPABILITY_LABELS[capability] for capability in Capability if capability in entry.capabilities
+                    ],
+                }
+                for entry in entries
+            ],
+        }
+
+    def get_context_data(self, **kwargs):
+        kwargs.update(lazy_values(self.read_people, ("page", "invitations", "entries")))
         return super().get_context_data(**kwargs)
 
     def perform(self, form):

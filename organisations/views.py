@@ -1,5 +1,5 @@
 import csv
-from functools import cached_property
+from functools import cached_property, partial
 
 from allauth.account.adapter import get_adapter as get_account_adapter
 from allauth.account.decorators import reauthentication_required
@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import FormView, ListView, RedirectView, TemplateView
 
+from console.lazy import lazy_value
 from console.navigation import sections_for
 
 from . import selectors, services
@@ -31,7 +32,7 @@ from .forms import (
 )
 from .mixins import OrganisationMixin
 from .models import Invitation, Membership
-from .pagination import CappedPaginator
+from .pagination import CappedPaginator, LazyPageMixin
 from .roles import Right
 
 
@@ -83,9 +84,10 @@ class OverviewView(OrganisationMixin, TemplateView):
     template_name = "organisations/overview.html"
 
     def get_context_data(self, **kwargs):
-        kwargs["member_count"] = selectors.active_member_count(organisation=self.organisation)
+        # Read when the page is rendered, not when it comes from the cache.
+        kwargs["member_count"] = lazy_value(partial(selectors.active_member_count, organisation=self.organisation))
         if self.access.has(Right.VIEW_ACTIVITY):
-            kwargs["recent_activity"] = selectors.recent_activity(organisation=self.organisation)
+            kwargs["recent_activity"] = lazy_value(partial(selectors.recent_activity, organisation=self.organisation))
         return super().get_context_data(**kwargs)
 
 
@@ -158,14 +160,17 @@ class RecentAuthenticationMixin:
         return check(request, *args, **kwargs)
 
 
-class MembersView(OrganisationMixin, ListView):
+class MembersView(OrganisationMixin, LazyPageMixin, ListView):
     required_right = Right.VIEW_MEMBERS
     template_name = "organisations/members.html"
     context_object_name = "members"
     paginate_by = 50
 
+    @cached_property
+    def filter_form(self):
+        return MemberFilterForm(self.request.GET)
+
     def get_queryset(self):
-        self.filter_form = MemberFilterForm(self.request.GET)
         filters = self.filter_form.cleaned_data if self.filter_form.is_valid() else {}
         return selectors.members_list(
             organisation=self.organisation,
@@ -174,10 +179,11 @@ class MembersView(OrganisationMixin, ListView):
         )
 
     def get_context_data(self, **kwargs):
-        kwargs["filter_form"] = self.filter_form
+        kwargs["filter_form"] = lazy_value(lambda: self.filter_form)
         kwargs["manageable_role_ids"] = {role.id for role in self.access.manageable_roles()}
         if self.access.has(Right.INVITE_MEMBERS):
-            kwargs["invitations"] = selectors.pending_invitations(organisation=self.organisation)
+            # Read only when the page is rendered, not when it comes from the cache.
+            kwargs["invitations"] = lazy_value(partial(selectors.pending_invitations, organisation=self.organisation))
         return super().get_context_data(**kwargs)
 
 
@@ -323,15 +329,18 @@ class SecurityView(OrganisationMixin, RecentAuthenticationMixin, FormView):
 
 
 class ActivityFilterMixin:
+    @cached_property
+    def filter_form(self):
+        return ActivityFilterForm(self.request.GET, organisation=self.organisation)
+
     def filtered_activity(self):
-        self.filter_form = ActivityFilterForm(self.request.GET, organisation=self.organisation)
         self.filter_form.is_valid()
         # Fields that did not validate are left out of the filter; the form shows their errors.
         filters = {name: value for name, value in self.filter_form.cleaned_data.items() if value}
         return selectors.activity_list(organisation=self.organisation, **filters)
 
 
-class ActivityView(OrganisationMixin, ActivityFilterMixin, ListView):
+class ActivityView(OrganisationMixin, ActivityFilterMixin, LazyPageMixin, ListView):
     required_right = Right.VIEW_ACTIVITY
     template_name = "organisations/activity.html"
     context_object_name = "activities"
@@ -342,7 +351,7 @@ class ActivityView(OrganisationMixin, ActivityFilterMixin, ListView):
         return self.filtered_activity()
 
     def get_context_data(self, **kwargs):
-        kwargs["filter_form"] = self.filter_form
+        kwargs["filter_form"] = lazy_value(lambda: self.filter_form)
         return super().get_context_data(**kwargs)
 
 
