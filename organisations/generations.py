@@ -16,8 +16,11 @@ second factor). Writes that bypass model signals (``bulk_create``, ``QuerySet.up
 import hashlib
 import secrets
 from collections.abc import Callable, Iterable
+from functools import cache
+from pathlib import Path
 
-from django.core.cache import cache
+from django.conf import settings
+from django.core.cache import cache as shared_cache
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
@@ -26,7 +29,7 @@ KEY = "organisation-generation:{}"
 
 def organisation_generation(organisation_id: int) -> str:
     key = KEY.format(organisation_id)
-    generation = cache.get(key)
+    generation = shared_cache.get(key)
     if generation is None:
         generation = new_generation(organisation_id)
     return generation
@@ -36,9 +39,9 @@ def new_generation(organisation_id: int) -> str:
     """A new token for an organisation that has none (never read, or changed since); the first writer wins."""
     key = KEY.format(organisation_id)
     token = secrets.token_hex(8)
-    if cache.add(key, token, timeout=None):
+    if shared_cache.add(key, token, timeout=None):
         return token
-    return cache.get(key) or token
+    return shared_cache.get(key) or token
 
 
 def organisation_changed(organisation_ids: int | Iterable[int | None] | None) -> None:
@@ -49,7 +52,7 @@ def organisation_changed(organisation_ids: int | Iterable[int | None] | None) ->
     ids = {organisation_ids} if isinstance(organisation_ids, int) else {pk for pk in organisation_ids if pk}
     if ids:
         keys = [KEY.format(pk) for pk in sorted(ids)]
-        transaction.on_commit(lambda: cache.delete_many(keys))
+        transaction.on_commit(lambda: shared_cache.delete_many(keys))
 
 
 def changes_organisation(model, organisation_of, *, on_delete: bool = True) -> None:
@@ -107,6 +110,22 @@ def changes_people(organisations_of_user) -> None:
 
 # Rendered fragments of the pages
 
+
+@cache
+def release() -> str:
+    """What the fragments are rendered from besides the data: the templates and the compiled translations. Read
+    once per process: after a deployment that changes them, no fragment of the previous release is served."""
+    roots = [Path(directory) for engine in settings.TEMPLATES for directory in engine.get("DIRS", [])]
+    roots += [Path(directory) for directory in settings.LOCALE_PATHS]
+    digest = hashlib.sha256()
+    for root in roots:
+        for path in sorted(root.rglob("*")):
+            if path.suffix in {".html", ".txt", ".mo"}:
+                digest.update(str(path.relative_to(root)).encode())
+                digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
 FRAGMENT_TIMEOUT = 60  # seconds: bounds what changes with time alone (expiry dates, overdue invoices)
 
 
@@ -116,20 +135,30 @@ def _key_part(part) -> str:
     return str(part)
 
 
-def cached_fragment(organisation_id: int, parts: Iterable, render: Callable[[], str]) -> str:
+def cached_fragment(organisation_id: int | None, parts: Iterable, render: Callable[[], str]) -> str:
     """``render()``'s HTML, from the cache when it was rendered under the organisation's current generation with
     the same ``parts`` (language, query string, the viewer's rights...); one round trip to the cache on a hit.
+
+    Without an organisation, the parts alone must determine the HTML (the page shell: the person, their
+    memberships and rights as just read, the path): nothing can make such a fragment stale.
 
     The HTML must not hold anything that belongs to one browser: ``{% organisation_fragment %}`` renders a
     placeholder in place of the CSRF token.
     """
     digest = hashlib.sha256("\x1f".join(map(_key_part, parts)).encode()).hexdigest()
+    if organisation_id is None:
+        key = f"fragment:{digest}"
+        html = shared_cache.get(key)
+        if html is None:
+            html = render()
+            shared_cache.set(key, html, FRAGMENT_TIMEOUT)
+        return html
     key, generation_key = f"organisation-fragment:{organisation_id}:{digest}", KEY.format(organisation_id)
-    found = cache.get_many([generation_key, key])
+    found = shared_cache.get_many([generation_key, key])
     generation = found.get(generation_key) or new_generation(organisation_id)
     cached = found.get(key)
     if cached is not None and cached[0] == generation:
         return cached[1]
     html = render()
-    cache.set(key, (generation, html), FRAGMENT_TIMEOUT)
+    shared_cache.set(key, (generation, html), FRAGMENT_TIMEOUT)
     return html

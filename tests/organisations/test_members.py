@@ -1,4 +1,5 @@
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -98,15 +99,19 @@ class TestMembersPage:
         viewer = member(role)
         client.force_login(viewer)
         MembershipFactory(organisation=organisation, role=ADMIN)
-        counts = []
+        counts, cached_counts = [], []
         for size in (10, 500):
             add_members(organisation, size - Membership.objects.filter(organisation=organisation).count())
             assert Membership.objects.filter(organisation=organisation).count() == size
+            cache.clear()  # the test's writes are never committed: the page cache is not told of them
             for page in (1, 2) if size > 50 else (1,):
-                with CaptureQueriesContext(connection) as queries:
-                    assert client.get(url("members"), {"page": page}).status_code == 200
-                counts.append(len(queries))
+                for found in (counts, cached_counts):
+                    with CaptureQueriesContext(connection) as queries:
+                        assert client.get(url("members"), {"page": page}).status_code == 200
+                    found.append(len(queries))
         assert len(set(counts)) == 1, counts
+        # Served from the cache: the session, the user, the memberships with the rights.
+        assert set(cached_counts) == {3}, cached_counts
         with django_assert_num_queries(counts[0]):
             client.get(url("members"), {"q": "bulk", "without_two_factor": "on"})
 

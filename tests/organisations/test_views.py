@@ -201,17 +201,20 @@ class TestQueryCounts:
     def test_organisation_pages(self, client, organisation, member, django_assert_num_queries, page):
         admin = member(ADMIN)
         client.force_login(admin)
+        from django.core.cache import cache
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
         counts = []
         for size in (2, 48):
             self.grow(organisation, admin, size)
-            from django.db import connection
-            from django.test.utils import CaptureQueriesContext
-
+            cache.clear()  # the test's writes are never committed: the page cache is not told of them
             with CaptureQueriesContext(connection) as queries:
                 assert client.get(url(page)).status_code == 200
             counts.append(len(queries))
         assert counts[0] == counts[1]
-        with django_assert_num_queries(counts[1]):
+        # The overview's figures come from the cache the second time (settings, a form, is never cached).
+        with django_assert_num_queries(3 if page == "overview" else counts[1]):
             client.get(url(page))
 
     def test_home(self, client, member):
