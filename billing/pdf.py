@@ -273,8 +273,39 @@ def invoice_pdf_cached(invoice: Invoice) -> bytes:
         f"billing:invoice-pdf:{PDF_LAYOUT_VERSION}:{invoice.pk}:{invoice.number}:{invoice.created_at.timestamp()}:"
         f"{translation.get_language()}"
     )
-    pdf = cache.get(key)
+    pdf = _recent_pdfs.get(key)
     if pdf is None:
-        pdf = invoice_pdf(invoice)
-        cache.set(key, pdf, PDF_CACHE_SECONDS)
+        pdf = cache.get(key)
+        if pdf is None:
+            pdf = invoice_pdf(invoice)
+            cache.set(key, pdf, PDF_CACHE_SECONDS)
+        _recent_pdfs.put(key, pdf)
     return pdf
+
+
+class _RecentPdfs:
+    """The last PDFs served by this process, in front of the shared cache (a PDF never changes under its key; a
+    large one is tens of kilobytes to fetch and unpickle). Bounded by their total size."""
+
+    def __init__(self, max_bytes: int):
+        self.max_bytes, self.size, self.pdfs = max_bytes, 0, {}
+
+    def get(self, key: str) -> bytes | None:
+        pdf = self.pdfs.pop(key, None)
+        if pdf is not None:
+            self.pdfs[key] = pdf  # the most recent last
+        return pdf
+
+    def clear(self) -> None:
+        self.size, self.pdfs = 0, {}
+
+    def put(self, key: str, pdf: bytes) -> None:
+        if len(pdf) > self.max_bytes:
+            return
+        self.pdfs[key] = pdf
+        self.size += len(pdf)
+        while self.size > self.max_bytes:
+            self.size -= len(self.pdfs.pop(next(iter(self.pdfs))))
+
+
+_recent_pdfs = _RecentPdfs(max_bytes=8 * 1024 * 1024)

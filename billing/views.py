@@ -150,9 +150,7 @@ class InvoicePdfView(OrganisationMixin, View):
 
     def get(self, request, *args, **kwargs):
         # The lines are read only when the PDF is not cached yet.
-        invoice = get_object_or_404(
-            Invoice.objects.select_related("credited_invoice"), organisation=self.organisation, pk=kwargs["invoice_id"]
-        )
+        invoice = get_object_or_404(Invoice, organisation=self.organisation, pk=kwargs["invoice_id"])
         response = HttpResponse(invoice_pdf_cached(invoice), content_type="application/pdf")
         response["Content-Disposition"] = f'attachment; filename="{invoice.file_name}"'
         return response

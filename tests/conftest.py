@@ -1,6 +1,7 @@
 import pytest
 from django.core.cache import cache
 
+from billing.pdf import _recent_pdfs
 from organisations.roles import ACCOUNTING, ADMIN, DEVELOPER, MANAGER
 from tests.accounts.factories import UserFactory
 from tests.organisations.factories import MembershipFactory, OrganisationFactory
@@ -10,10 +11,12 @@ ROLE_IDS = [ADMIN, MANAGER, DEVELOPER, ACCOUNTING]
 
 @pytest.fixture(autouse=True)
 def _clear_cache():
-    # allauth's rate limits count in the cache: every test starts from zero.
+    # allauth's rate limits count in the cache: every test starts from zero. So do the PDFs kept by the process.
     cache.clear()
+    _recent_pdfs.clear()
     yield
     cache.clear()
+    _recent_pdfs.clear()
 
 
 @pytest.fixture
