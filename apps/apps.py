@@ -8,6 +8,7 @@ class ApplicationsConfig(AppConfig):
 
     def ready(self):
         """What changes an organisation's pages (organisations/generations.py)."""
+        from billing.models import Flavor
         from organisations.generations import changes_organisation, changes_people
 
         from .models import (
@@ -29,6 +30,16 @@ class ApplicationsConfig(AppConfig):
         for model in (ApplicationUserObjectPermission, ApplicationGroupObjectPermission):
             changes_organisation(model, lambda right: right.content_object.organisation_id)
         changes_people(organisations_of_grantee)
+        # A flavor's name shows on the pages of every application of that size (staff rename it in the admin); a
+        # flavor in use cannot be deleted.
+        changes_organisation(Flavor, organisations_of_flavor, on_delete=False)
+
+
+def organisations_of_flavor(flavor) -> list[int]:
+    """The organisations with an application of this flavor."""
+    from .models import Application
+
+    return list(Application.objects.filter(flavor=flavor).values_list("organisation_id", flat=True).distinct())
 
 
 def organisations_of_grantee(user_id: int) -> list[int]:

@@ -92,11 +92,22 @@ def changes_people(organisations_of_user) -> None:
     def factor_changed(sender, instance, **kwargs):
         organisation_changed(organisations_of_user(instance.user_id))
 
+    cleared_groups: dict[int, list[int]] = {}  # group.user_set.clear(): its users, read before they are gone
+
     def groups_changed(sender, instance, action, reverse, pk_set, **kwargs):
+        if reverse and action == "pre_clear":
+            cleared_groups[instance.pk] = list(instance.user_set.values_list("pk", flat=True))
+            return
         if action not in {"post_add", "post_remove", "post_clear"}:
             return
-        # user.groups.add(...) names one user; group.user_set.add(...) names the users in pk_set.
-        user_ids = pk_set or () if reverse else [instance.pk]
+        # user.groups.add(...) names one user; group.user_set.add(...) names the users in pk_set, and
+        # group.user_set.clear() none (pk_set is None): those read at pre_clear.
+        if not reverse:
+            user_ids = [instance.pk]
+        elif action == "post_clear":
+            user_ids = cleared_groups.pop(instance.pk, ())
+        else:
+            user_ids = pk_set or ()
         for user_id in user_ids:
             organisation_changed(organisations_of_user(user_id))
 
