@@ -407,8 +407,8 @@ def report(args, results, queries, peaks, invoicing) -> str:
             + "; the table and the ratios use the faster run.",
             "",
             "Pages are measured as served again and again: after the first request, from the page cache "
-            "(organisations/generations.py); the queries column gives both counts, and `bench/README.md` the time "
-            "of a page rendered afresh.",
+            "(organisations/generations.py); the queries column gives both counts (rendered, then cached), and the "
+            "section “Rendered afresh” below the time of a page rendered with an empty cache.",
             "",
             f"Peak memory (VmHWM) of the gunicorn workers after the run: {', '.join(f'{p / 1024:.0f} MiB' for p in peaks)}"
             f" (max {hwm / 1024:.0f} MiB).",

@@ -6,6 +6,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.core.cache import cache
+from django.db import connection
 from django.db.models import Exists, Max, OuterRef, Sum
 from django.db.models.functions import ExtractYear, TruncMonth
 from django.utils import timezone
@@ -200,9 +201,17 @@ MONTH_TO_DATE_SECONDS = 60 * 5
 
 
 def usage_version(*, organisation) -> int:
-    """The id of the organisation's newest usage row (0 without usage): one query on the (organisation, id) index."""
-    newest = UsageRecord.objects.filter(organisation=organisation).order_by("-id").values_list("id", flat=True)
-    return newest.first() or 0
+    """The id of the organisation's newest usage row (0 without usage): one query on the (organisation, id) index.
+
+    In SQL: the consumption page, served from the cache, runs this one query of its own, and building it with the
+    ORM took twice as long as running it."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT MAX(id) FROM {UsageRecord._meta.db_table} WHERE organisation_id = %s",  # noqa: S608 - a model's table
+            [organisation.pk],
+        )
+        (newest,) = cursor.fetchone()
+    return newest or 0
 
 
 def _cached(compute, *, organisation, start: date, end: date, version: int):

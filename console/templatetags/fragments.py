@@ -42,7 +42,8 @@ class FragmentNode(template.Node):
         with context.push(csrf_token=CSRF_PLACEHOLDER if csrf_token else None):
             html = cached_fragment(organisation_id, parts, lambda: self.nodelist.render(context))
         if csrf_token:
-            html = html.replace(CSRF_PLACEHOLDER, str(csrf_token))
+            # The attribute with its quotes: escaped text (a name, a description) can never hold a double quote.
+            html = html.replace(f'value="{CSRF_PLACEHOLDER}"', f'value="{csrf_token}"')
         return mark_safe(html)  # noqa: S308 - HTML rendered by the template engine
 
 

@@ -544,6 +544,15 @@ class TestCsrf:
             assert CSRF_PLACEHOLDER not in html
             assert {_unmask_cipher_token(token) for token in tokens(html)} == {csrf_secret(client)}
 
+    def test_a_name_written_like_the_placeholder_stays_text(self, client, organisation, admin, member):
+        """Only the token attribute the fragment tag wrote is replaced: a member calling themselves by the
+        placeholder's name shows that name, never the viewer's token."""
+        member(DEVELOPER, user__name=CSRF_PLACEHOLDER)
+        address = url("organisations:members")
+        for html in (cached_page(client, address), page(client, address)):  # rendered, then from the cache
+            assert f"<td>{CSRF_PLACEHOLDER}" in html
+            assert {_unmask_cipher_token(token) for token in tokens(html)} == {csrf_secret(client)}
+
 
 # 9. A form sent back with its errors
 
