@@ -20,6 +20,7 @@ def production_env(**extra):
         SECRET_KEY="a-long-random-production-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
         ALLOWED_HOSTS="console.example",
         DEBUG="0",
+        REDIS_URL="redis://127.0.0.1:6379/0",  # read, not connected to, by the checks
         **extra,
     )
     return env
@@ -36,6 +37,21 @@ def test_check_deploy_is_clean_with_the_production_settings():
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_check_deploy_warns_when_the_cache_is_each_process_s_own():
+    env = production_env()
+    del env["REDIS_URL"]
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode != 0
+    assert "console.W001" in result.stdout + result.stderr
 
 
 def test_production_refuses_to_start_without_a_secret_key():
