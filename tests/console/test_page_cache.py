@@ -293,18 +293,22 @@ class TestLanguage:
 # 4. Applications
 
 
+def create_application(actor, organisation, name: str):
+    return app_services.application_create(
+        actor=actor,
+        organisation=organisation,
+        name=name,
+        runtime=Application.Runtime.PYTHON,
+        region=Application.Region.PARIS,
+        flavor=Flavor.objects.get(code="xs"),
+    )
+
+
 class TestApplications:
     def test_a_new_application_shows_in_the_list(self, client, organisation, admin, committed):
         assert "No application yet." in cached_page(client, url("apps:list"))
         with committed():
-            app_services.application_create(
-                actor=admin,
-                organisation=organisation,
-                name="billing-api",
-                runtime=Application.Runtime.PYTHON,
-                region=Application.Region.PARIS,
-                flavor=Flavor.objects.get(code="xs"),
-            )
+            create_application(admin, organisation, "billing-api")
         html = page(client, url("apps:list"))
         assert "billing-api" in html and "No application yet." not in html
 
@@ -402,14 +406,7 @@ class TestActivityAndOverview:
         assert "<td>Created an application</td>" not in cached_page(client, url("organisations:activity"))
         assert "<td>Created an application</td>" not in cached_page(client, url("organisations:overview"))
         with committed():
-            app_services.application_create(
-                actor=admin,
-                organisation=organisation,
-                name="billing-api",
-                runtime=Application.Runtime.PYTHON,
-                region=Application.Region.PARIS,
-                flavor=Flavor.objects.get(code="xs"),
-            )
+            create_application(admin, organisation, "billing-api")
         activity = page(client, url("organisations:activity"))
         assert "billing-api" in row_of(activity, "<td>Created an application</td>")
         assert "billing-api" in row_of(page(client, url("organisations:overview")), "<td>Created an application</td>")
@@ -600,7 +597,7 @@ class TestCommit:
         assert organisation_generation(organisation.pk) == generation
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_with_real_commits_a_rollback_keeps_the_page_and_a_commit_replaces_it(client, organisation, member):
     admin, developer = member(ADMIN), member(DEVELOPER, user__name="Dana Dev")
     client.force_login(admin)
