@@ -59,21 +59,6 @@ class OrganisationAccess:
         return roles.manageable_by(self.membership.role) if self.membership else []
 
 
-def organisation_rights(*, user, organisation: Organisation) -> frozenset[str]:
-    """The codenames of the rights ``user`` holds on ``organisation``, directly or through a group, in one query.
-
-    A UNION of two index lookups (the member's rows, their groups' rows): joining the permission table to both
-    guardian tables at once and de-duplicating costs several times more on every page.
-    """
-    direct = OrganisationUserObjectPermission.objects.filter(user=user, content_object=organisation)
-    through_groups = OrganisationGroupObjectPermission.objects.filter(group__user=user, content_object=organisation)
-    return frozenset(
-        direct.values_list("permission__codename", flat=True).union(
-            through_groups.values_list("permission__codename", flat=True)
-        )
-    )
-
-
 @cache
 def _memberships_with_rights_sql() -> str:
     """The user's active memberships in switcher order, each row repeated once per right the user holds on the

@@ -3,9 +3,9 @@ import threading
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import close_old_connections, connection
+from guardian.shortcuts import get_perms
 
 from organisations import services
-from organisations.access import organisation_rights
 from organisations.models import Activity, Membership, Organisation
 from organisations.roles import ACCOUNTING, ADMIN, DEVELOPER, MANAGER, Right, roles
 from tests.accounts.factories import UserFactory
@@ -13,7 +13,8 @@ from tests.organisations.factories import MembershipFactory
 
 
 def rights_of(user, organisation):
-    return organisation_rights(user=user, organisation=organisation)
+    """The user's rights on the organisation as guardian itself reads them."""
+    return set(get_perms(user, organisation))
 
 
 @pytest.mark.django_db
