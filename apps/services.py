@@ -19,7 +19,6 @@ from django.utils.translation import gettext as _
 
 from billing.models import AddonPlan, Flavor
 from organisations.activity import activity_record
-from organisations.generations import organisation_changed
 from organisations.models import Invitation, Organisation
 from organisations.services import invitation_create
 
@@ -361,7 +360,6 @@ def variables_replace(*, actor, application: Application, text: str) -> dict[str
     for name in changed:
         current[name].value, current[name].updated_at = wanted[name], now
     EnvironmentVariable.objects.bulk_update([current[name] for name in changed], ["value", "updated_at"])
-    organisation_changed(application.organisation_id)  # bulk writes send no signal
     summary = {"added": added, "changed": changed, "removed": removed}
     if added or changed or removed:
         _record(actor=actor, application=application, verb="variables.replaced", after=summary)

@@ -21,7 +21,6 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from organisations.activity import activity_entry, activity_record
-from organisations.generations import organisation_changed
 from organisations.models import Activity, Organisation
 
 from . import selectors
@@ -482,7 +481,6 @@ def _issue_batch(
             )
             for invoice in invoices
         )
-        organisation_changed(invoice.organisation_id for invoice in invoices)  # bulk inserts send no signal
         if notify:
             _enqueue_emails([invoice.pk for invoice in invoices])
         return invoices

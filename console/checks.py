@@ -11,12 +11,12 @@ PROCESS_LOCAL_CACHES = {
 
 @register(Tags.caches, deploy=True)
 def shared_cache(app_configs, **kwargs):
-    """Sign-in rate limits and the organisation pages' generations (organisations/generations.py) must be seen by
-    every worker: with a cache of each process's own, a change seen by one worker leaves another's pages cached."""
+    """Sign-in rate limits must be counted once for every worker: with a cache of each process's own, each worker
+    counts its own attempts and the limits are multiplied by the number of workers."""
     if settings.CACHES["default"]["BACKEND"] in PROCESS_LOCAL_CACHES:
         return [
             Warning(
-                "The cache is local to each process: rate limits and the page cache are not shared by the workers.",
+                "The cache is local to each process: sign-in rate limits are not shared by the workers.",
                 hint="Set REDIS_URL to a Redis server shared by every worker.",
                 id="console.W001",
             )

@@ -7,7 +7,6 @@ from django.utils.translation import gettext_lazy as _
 from guardian.admin import ReinforcedGuardedModelAdmin
 
 from . import services
-from .generations import organisation_changed
 from .models import Activity, Invitation, Membership, Organisation
 
 
@@ -67,7 +66,6 @@ class MembershipAdmin(admin.ModelAdmin):
                 services.membership_change_role(actor=request.user, membership=obj, role=obj.role, by_staff=True)
             if "expires_at" in form.changed_data:
                 Membership.objects.filter(pk=obj.pk).update(expires_at=obj.expires_at)
-                organisation_changed(obj.organisation_id)  # an update sends no signal
         except ValidationError as error:
             request._membership_refused = True
             self.message_user(request, " ".join(error.messages), messages.ERROR)

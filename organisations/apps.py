@@ -17,25 +17,3 @@ class OrganisationsConfig(AppConfig):
             handlers.create_personal_space, sender=settings.AUTH_USER_MODEL, dispatch_uid="personal_space"
         )
         user_signed_up.connect(handlers.accept_invitation_after_signup, dispatch_uid="invitation_after_signup")
-        self.connect_generations()
-
-    def connect_generations(self):
-        """What changes an organisation's pages (organisations/generations.py)."""
-        from . import handlers
-        from .generations import changes_organisation, changes_people
-        from .models import (
-            Activity,
-            Invitation,
-            Membership,
-            Organisation,
-            OrganisationGroupObjectPermission,
-            OrganisationUserObjectPermission,
-        )
-
-        changes_organisation(Organisation, lambda organisation: organisation.pk)
-        for model in (Membership, Invitation):
-            changes_organisation(model, lambda row: row.organisation_id)
-        changes_organisation(Activity, lambda entry: entry.organisation_id, on_delete=False)
-        for model in (OrganisationUserObjectPermission, OrganisationGroupObjectPermission):
-            changes_organisation(model, lambda right: right.content_object_id)
-        changes_people(handlers.organisations_of_member)

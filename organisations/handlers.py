@@ -3,7 +3,6 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from . import services
-from .models import Membership
 
 
 def create_personal_space(sender, instance, created, raw=False, **kwargs):
@@ -33,8 +32,3 @@ def accept_invitation_after_signup(sender, request, user, **kwargs):
         _("Welcome to “%(name)s”: you are %(role)s.")
         % {"name": invitation.organisation.name, "role": invitation.role_definition},
     )
-
-
-def organisations_of_member(user_id: int) -> list[int]:
-    """The organisations whose pages show this person as a member."""
-    return list(Membership.objects.filter(user_id=user_id).values_list("organisation_id", flat=True))

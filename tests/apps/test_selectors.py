@@ -1,11 +1,8 @@
 """The applications list and "who has access" cost a fixed number of queries, at 10 and at 1,000 applications."""
 
-import re
-
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
-from django.core.cache import cache
 from django.urls import reverse
 
 from apps import selectors
@@ -21,14 +18,6 @@ from .factories import GrantFactory
 LIST_QUERIES = 5
 ACCESS_PAGE_QUERIES = 11  # rendered: the flavor is read when shown
 WHO_HAS_ACCESS_QUERIES = 5
-# A page served from the cache (organisations/generations.py): session, user, memberships with rights (+ application)
-CACHED_LIST_QUERIES = 3
-CACHED_APPLICATION_PAGE_QUERIES = 4
-
-
-def without_csrf(response) -> str:
-    """The page without its CSRF tokens (masked afresh in every response)."""
-    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", response.content.decode())
 
 
 def grow(organisation, target: int, start: int = 0) -> None:
@@ -88,14 +77,10 @@ class TestQueryCounts:
         with django_assert_num_queries(LIST_QUERIES):
             response = client.get(url)
         assert response.content.decode().count("bulk-") == 10
-        with django_assert_num_queries(CACHED_LIST_QUERIES):
-            assert without_csrf(client.get(url)) == without_csrf(response)
         grow(organisation, 1000, start=10)
         with django_assert_num_queries(LIST_QUERIES):
             response = client.get(url + "?page=3")
         assert "bulk-0050" in response.content.decode()
-        with django_assert_num_queries(CACHED_LIST_QUERIES):
-            assert without_csrf(client.get(url + "?page=3")) == without_csrf(response)
         with django_assert_num_queries(LIST_QUERIES):
             response = client.get(url + "?q=bulk-09&state=running&runtime=python&region=par")
         assert response.status_code == 200
@@ -113,7 +98,6 @@ class TestQueryCounts:
                 Deployment(application=application, commit=f"{n:040x}", status="succeeded") for n in range(deployments)
             )
             grow(organisation, applications, start=0 if applications == 10 else 10)
-            client.get(url)
             with CaptureQueriesContext(connection) as queries:
                 assert client.get(url).status_code == 200
             counts.append(len(queries))
@@ -128,16 +112,11 @@ class TestQueryCounts:
             selectors.who_has_access(application=application)
         with django_assert_num_queries(ACCESS_PAGE_QUERIES):
             assert client.get(url).status_code == 200
-        with django_assert_num_queries(CACHED_APPLICATION_PAGE_QUERIES):
-            assert client.get(url).status_code == 200
-        grow(organisation, 1000, start=10)  # bulk inserts: the cache is not told, start afresh
+        grow(organisation, 1000, start=10)
         add_people(organisation, application, 200, 100)
-        cache.clear()
         with django_assert_num_queries(WHO_HAS_ACCESS_QUERIES):
             entries = selectors.who_has_access(application=application)
         with django_assert_num_queries(ACCESS_PAGE_QUERIES):
-            assert client.get(url).status_code == 200
-        with django_assert_num_queries(CACHED_APPLICATION_PAGE_QUERIES):
             assert client.get(url).status_code == 200
         # 1 + 5 + 200 members, of which Accountants (a quarter) cannot reach it; 205 grantees.
         assert len(entries) == 1 + 4 + 150 + 205
