@@ -8,7 +8,6 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.generic import FormView, TemplateView, View
 
-from console.lazy import lazy_value, lazy_values
 from organisations import services as organisation_services
 from organisations.mixins import OrganisationMixin
 from organisations.models import Invitation
@@ -85,7 +84,7 @@ class ApplicationListView(OrganisationMixin, TemplateView):
     def filter_form(self):
         return ApplicationFilterForm(self.request.GET or None)
 
-    def read_page(self):
+    def get_context_data(self, **kwargs):
         filters = self.filter_form.cleaned_data if self.filter_form.is_valid() else {}
         applications = selectors.applications_for_list(
             organisation=self.organisation,
@@ -94,17 +93,10 @@ class ApplicationListView(OrganisationMixin, TemplateView):
             runtime=filters.get("runtime", ""),
             region=filters.get("region", ""),
         )
-        return Paginator(applications, PAGE_SIZE).get_page(self.request.GET.get("page"))
-
-    def get_context_data(self, **kwargs):
+        page = Paginator(applications, PAGE_SIZE).get_page(self.request.GET.get("page"))
         query = self.request.GET.copy()
         query.pop("page", None)
-        # The form and the page are read when the template renders them, not when the page comes from the cache.
-        kwargs.update(
-            filter_form=lazy_value(lambda: self.filter_form),
-            page=lazy_value(self.read_page),
-            query=query.urlencode(),
-        )
+        kwargs.update(filter_form=self.filter_form, page=page, query=query.urlencode())
         return super().get_context_data(**kwargs)
 
 
@@ -136,14 +128,9 @@ class OverviewView(ApplicationTabMixin, TemplateView):
     template_name = "apps/overview.html"
     tab = "overview"
 
-    def read_overview(self) -> dict:
-        return {
-            "last_deployment": self.application.deployments.select_related("author").first(),
-            "domains": list(self.application.domains.all()),
-        }
-
     def get_context_data(self, **kwargs):
-        kwargs.update(lazy_values(self.read_overview, ("last_deployment", "domains")))
+        kwargs["last_deployment"] = self.application.deployments.select_related("author").first()
+        kwargs["domains"] = list(self.application.domains.all())
         kwargs["capability_labels"] = [
             CAPABILITY_LABELS[capability] for capability in Capability if self.app_access.has(capability)
         ]
@@ -367,29 +354,24 @@ class AccessView(ApplicationTabMixin, ServiceFormMixin, FormView):
     required_capability = Capability.SEE_ACCESS
     post_capability = Capability.SHARE
 
-    def read_people(self) -> dict:
+    def get_context_data(self, **kwargs):
         page = selectors.people_with_access_page(
             application=self.application, number=self.request.GET.get("page"), per_page=PAGE_SIZE
         )
         entries = selectors.access_entries(
             application=self.application, user_ids=[row["user_id"] for row in page.object_list]
         )
-        return {
-            "page": page,
-            "invitations": selectors.pending_application_invitations(application=self.application),
-            "entries": [
-                {
-                    "entry": entry,
-                    "labels": [
-                        CAPABILITY_LABELS[capability] for capability in Capability if capability in entry.capabilities
-                    ],
-                }
-                for entry in entries
-            ],
-        }
-
-    def get_context_data(self, **kwargs):
-        kwargs.update(lazy_values(self.read_people, ("page", "invitations", "entries")))
+        kwargs["page"] = page
+        kwargs["invitations"] = selectors.pending_application_invitations(application=self.application)
+        kwargs["entries"] = [
+            {
+                "entry": entry,
+                "labels": [
+                    CAPABILITY_LABELS[capability] for capability in Capability if capability in entry.capabilities
+                ],
+            }
+            for entry in entries
+        ]
         return super().get_context_data(**kwargs)
 
     def perform(self, form):

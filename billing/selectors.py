@@ -193,18 +193,18 @@ def consumption_by_month(*, organisation, start: date, end: date) -> list[MonthT
     return months
 
 
-# Consumption, cached. Usage rows are only ever added (metering inserts a day's rows; nothing updates or deletes one
-# short of deleting the organisation), so the id of an organisation's newest row versions all of its usage: a row
-# written for any day, past or present, changes the version and every cached figure of the organisation with it.
-CLOSED_MONTHS_SECONDS = 60 * 60 * 24
-MONTH_TO_DATE_SECONDS = 60 * 5
+# The closed months' totals, cached. They are a function of the organisation's usage rows alone (quantities and unit
+# prices are snapshots of the day, no name is read) and usage rows are only ever added: metering inserts them, nothing
+# updates one (the admin is read-only) or deletes one short of deleting the organisation. So the id of the newest row
+# versions them: a row written late for a closed month changes the version and the totals are computed again. This
+# holds while one organisation's usage is written by one transaction at a time: ids are drawn at insert, not at
+# commit, and a row committed after a higher id would go unseen under an unchanged version. The month to date and the
+# services' table (it shows flavor and plan names, which staff may rename) are read live.
+CLOSED_MONTHS_SECONDS = 60 * 60 * 24  # the version keeps the totals right; the expiry only bounds the memory
 
 
 def usage_version(*, organisation) -> int:
-    """The id of the organisation's newest usage row (0 without usage): one query on the (organisation, id) index.
-
-    In SQL: the consumption page, served from the cache, runs this one query of its own, and building it with the
-    ORM took twice as long as running it."""
+    """The id of the organisation's newest usage row (0 without usage): one query on the (organisation, id) index."""
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT MAX(id) FROM {UsageRecord._meta.db_table} WHERE organisation_id = %s",  # noqa: S608 - a model's table
@@ -214,34 +214,22 @@ def usage_version(*, organisation) -> int:
     return newest or 0
 
 
-def _cached(compute, *, organisation, start: date, end: date, version: int):
-    """``compute(organisation=, start=, end=)`` through the cache, keyed by the usage version. Closed months keep a
-    day, the month to date a few minutes (the version alone keeps both right; the expiry only bounds the memory)."""
-    key = f"billing:consumption:{compute.__name__}:{organisation.pk}:{start}:{end}:{version}"
-    value = cache.get(key)
-    if value is None:
-        value = compute(organisation=organisation, start=start, end=end)
-        closed = end <= month_start(timezone.localdate())
-        cache.set(key, value, CLOSED_MONTHS_SECONDS if closed else MONTH_TO_DATE_SECONDS)
-    return value
-
-
-def consumption_months(*, organisation, start: date, end: date, version: int) -> list[MonthTotal]:
-    """``consumption_by_month``: the closed months from the cache, the month to date computed apart (and cached
-    only under the current usage version)."""
+def consumption_months(*, organisation, start: date, end: date) -> list[MonthTotal]:
+    """``consumption_by_month``: the closed months from the cache under the usage version, the month to date live."""
     current = month_start(timezone.localdate())
     closed_end, live_start = min(end, current), max(start, current)
     months = []
     if start < closed_end:
-        months += _cached(consumption_by_month, organisation=organisation, start=start, end=closed_end, version=version)
+        version = usage_version(organisation=organisation)
+        key = f"billing:consumption:months:{organisation.pk}:{start}:{closed_end}:{version}"
+        closed = cache.get(key)
+        if closed is None:
+            closed = consumption_by_month(organisation=organisation, start=start, end=closed_end)
+            cache.set(key, closed, CLOSED_MONTHS_SECONDS)
+        months += closed
     if live_start < end:
-        months += _cached(consumption_by_month, organisation=organisation, start=live_start, end=end, version=version)
+        months += consumption_by_month(organisation=organisation, start=live_start, end=end)
     return months
-
-
-def consumption_services(*, organisation, start: date, end: date, version: int) -> list[ServiceUsage]:
-    """``consumption_by_service`` through the cache, keyed by the usage version."""
-    return _cached(consumption_by_service, organisation=organisation, start=start, end=end, version=version)
 
 
 def month_estimate(*, month_to_date: Decimal, today: date, last_month: Decimal) -> Decimal:

@@ -3,7 +3,6 @@
 import csv
 import re
 from datetime import date
-from functools import partial
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -15,7 +14,6 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import FormView, TemplateView
 
-from console.lazy import lazy_value, lazy_values
 from organisations.mixins import OrganisationMixin
 from organisations.roles import Right
 from organisations.views import apply_validation_error
@@ -44,8 +42,7 @@ class BillingMixin(OrganisationMixin):
     def get_context_data(self, **kwargs):
         kwargs["tabs"] = [{"key": key, "url_name": url_name, "label": label} for key, url_name, label in TABS]
         kwargs["tab"] = self.tab
-        # Read when the page is rendered, not when it comes from the cache.
-        kwargs["banner"] = lazy_value(partial(selectors.payment_banner, organisation=self.organisation))
+        kwargs["banner"] = selectors.payment_banner(organisation=self.organisation)
         return super().get_context_data(**kwargs)
 
 
@@ -68,14 +65,11 @@ class InvoicesView(BillingMixin, TemplateView):
 
     template_name = "billing/invoices.html"
 
-    def read_invoices(self) -> dict:
+    def get_context_data(self, **kwargs):
         years = selectors.invoice_years(organisation=self.organisation)
         year = _year(self.request, years)
         groups, year_total = selectors.invoices_by_group(organisation=self.organisation, year=year)
-        return {"years": years, "year": year, "groups": groups, "year_total": year_total}
-
-    def get_context_data(self, **kwargs):
-        kwargs.update(lazy_values(self.read_invoices, ("years", "year", "groups", "year_total")))
+        kwargs.update(years=years, year=year, groups=groups, year_total=year_total)
         return super().get_context_data(**kwargs)
 
 
@@ -197,56 +191,36 @@ class ConsumptionView(BillingMixin, TemplateView):
     tab = "consumption"
     chart_months = 12
 
-    def read_figures(self, today: date, current: date, month: date, version: int) -> dict:
-        chart_start = current
-        for _step in range(self.chart_months - 1):
-            chart_start = selectors.previous_month(chart_start)
-        months = selectors.consumption_months(
-            organisation=self.organisation,
-            start=min(chart_start, month),
-            end=selectors.next_month(current),
-            version=version,
-        )
-        services_usage = selectors.consumption_services(
-            organisation=self.organisation, start=month, end=selectors.next_month(month), version=version
-        )
-        by_month = {entry.month: entry.amount for entry in months}
-        estimate = None
-        if month == current:
-            estimate = selectors.month_estimate(
-                month_to_date=by_month.get(current, 0),
-                today=today,
-                last_month=by_month.get(selectors.previous_month(current), 0),
-            )
-        return {
-            "services": services_usage,
-            "month_total": sum((service.amount for service in services_usage), start=0),
-            "chart": month_bars([entry for entry in months if entry.month >= chart_start], current=month),
-            "past_months": [entry for entry in reversed(months) if current > entry.month >= chart_start],
-            "estimate": estimate,
-        }
-
     def get_context_data(self, **kwargs):
         today = timezone.localdate()
         current = selectors.month_start(today)
         month = min(_month(self.request.GET.get("month", ""), current), current)
-        version = selectors.usage_version(organisation=self.organisation)
+        chart_start = current
+        for _step in range(self.chart_months - 1):
+            chart_start = selectors.previous_month(chart_start)
+        months = selectors.consumption_months(
+            organisation=self.organisation, start=min(chart_start, month), end=selectors.next_month(current)
+        )
+        services_usage = selectors.consumption_by_service(
+            organisation=self.organisation, start=month, end=selectors.next_month(month)
+        )
+        by_month = {entry.month: entry.amount for entry in months}
         kwargs.update(
-            today=today,
             month=month,
             is_current=month == current,
-            # The services' table is cached as HTML under the usage version (it is hundreds of rows in a large
-            # organisation), per month and language.
-            usage_version=version,
-            table_cache_seconds=selectors.MONTH_TO_DATE_SECONDS
-            if month == current
-            else selectors.CLOSED_MONTHS_SECONDS,
+            services=services_usage,
+            month_total=sum((service.amount for service in services_usage), start=0),
+            chart=month_bars([entry for entry in months if entry.month >= chart_start], current=month),
+            past_months=[entry for entry in reversed(months) if current > entry.month >= chart_start],
             previous=selectors.previous_month(month),
             next=selectors.next_month(month) if month < current else None,
         )
-        # The figures are read when the page is rendered, not when it comes from the cache.
-        names = ("services", "month_total", "chart", "past_months", "estimate")
-        kwargs.update(lazy_values(partial(self.read_figures, today, current, month, version), names))
+        if month == current:
+            kwargs["estimate"] = selectors.month_estimate(
+                month_to_date=by_month.get(current, 0),
+                today=today,
+                last_month=by_month.get(selectors.previous_month(current), 0),
+            )
         return super().get_context_data(**kwargs)
 
 

@@ -7,10 +7,6 @@ paged, and the filters (dates, person, action) or the CSV export reach the older
 from functools import cached_property
 
 from django.core.paginator import Paginator
-from django.utils.functional import SimpleLazyObject
-from django.views.generic.list import MultipleObjectMixin
-
-from console.lazy import lazy_values
 
 
 class CappedPaginator(Paginator):
@@ -24,31 +20,3 @@ class CappedPaginator(Paginator):
     @property
     def is_capped(self) -> bool:
         return self.count >= self.cap
-
-
-class LazyPageMixin:
-    """For a ListView: the page (its count, its rows) is read when the template first uses it, not before, so
-    that a list served from a cached fragment (``{% organisation_fragment %}``) runs no query. The context names
-    are ListView's."""
-
-    def get(self, request, *args, **kwargs):
-        # ListView's get() builds the queryset at once (filters, joins: ORM work even when it never runs).
-        self.object_list = SimpleLazyObject(self.get_queryset)  # the paginator's object list: a proxy does
-        return self.render_to_response(self.get_context_data())
-
-    def get_template_names(self):
-        return [self.template_name]  # ListView's would add "<app>/<model>_list.html", reading the queryset
-
-    def get_context_data(self, **kwargs):
-        queryset = self.object_list
-
-        def read_page() -> dict:
-            paginator, page, object_list, is_paginated = self.paginate_queryset(
-                queryset, self.get_paginate_by(queryset)
-            )
-            return {"paginator": paginator, "page_obj": page, "is_paginated": is_paginated, "object_list": object_list}
-
-        lazy = lazy_values(read_page, ("paginator", "page_obj", "is_paginated", "object_list"))
-        lazy[self.get_context_object_name(queryset)] = lazy["object_list"]
-        # MultipleObjectMixin's own get_context_data would read the page now.
-        return super(MultipleObjectMixin, self).get_context_data(**{**lazy, **kwargs})

@@ -1,5 +1,5 @@
 import csv
-from functools import cached_property, partial
+from functools import cached_property
 
 from allauth.account.adapter import get_adapter as get_account_adapter
 from allauth.account.decorators import reauthentication_required
@@ -16,7 +16,6 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import FormView, ListView, RedirectView, TemplateView
 
-from console.lazy import lazy_value
 from console.navigation import sections_for
 
 from . import selectors, services
@@ -32,7 +31,7 @@ from .forms import (
 )
 from .mixins import OrganisationMixin
 from .models import Invitation, Membership
-from .pagination import CappedPaginator, LazyPageMixin
+from .pagination import CappedPaginator
 from .roles import Right
 
 
@@ -84,10 +83,9 @@ class OverviewView(OrganisationMixin, TemplateView):
     template_name = "organisations/overview.html"
 
     def get_context_data(self, **kwargs):
-        # Read when the page is rendered, not when it comes from the cache.
-        kwargs["member_count"] = lazy_value(partial(selectors.active_member_count, organisation=self.organisation))
+        kwargs["member_count"] = selectors.active_member_count(organisation=self.organisation)
         if self.access.has(Right.VIEW_ACTIVITY):
-            kwargs["recent_activity"] = lazy_value(partial(selectors.recent_activity, organisation=self.organisation))
+            kwargs["recent_activity"] = selectors.recent_activity(organisation=self.organisation)
         return super().get_context_data(**kwargs)
 
 
@@ -160,7 +158,7 @@ class RecentAuthenticationMixin:
         return check(request, *args, **kwargs)
 
 
-class MembersView(OrganisationMixin, LazyPageMixin, ListView):
+class MembersView(OrganisationMixin, ListView):
     required_right = Right.VIEW_MEMBERS
     template_name = "organisations/members.html"
     context_object_name = "members"
@@ -179,11 +177,10 @@ class MembersView(OrganisationMixin, LazyPageMixin, ListView):
         )
 
     def get_context_data(self, **kwargs):
-        kwargs["filter_form"] = lazy_value(lambda: self.filter_form)
+        kwargs["filter_form"] = self.filter_form
         kwargs["manageable_role_ids"] = {role.id for role in self.access.manageable_roles()}
         if self.access.has(Right.INVITE_MEMBERS):
-            # Read only when the page is rendered, not when it comes from the cache.
-            kwargs["invitations"] = lazy_value(partial(selectors.pending_invitations, organisation=self.organisation))
+            kwargs["invitations"] = selectors.pending_invitations(organisation=self.organisation)
         return super().get_context_data(**kwargs)
 
 
@@ -340,7 +337,7 @@ class ActivityFilterMixin:
         return selectors.activity_list(organisation=self.organisation, **filters)
 
 
-class ActivityView(OrganisationMixin, ActivityFilterMixin, LazyPageMixin, ListView):
+class ActivityView(OrganisationMixin, ActivityFilterMixin, ListView):
     required_right = Right.VIEW_ACTIVITY
     template_name = "organisations/activity.html"
     context_object_name = "activities"
@@ -351,7 +348,7 @@ class ActivityView(OrganisationMixin, ActivityFilterMixin, LazyPageMixin, ListVi
         return self.filtered_activity()
 
     def get_context_data(self, **kwargs):
-        kwargs["filter_form"] = lazy_value(lambda: self.filter_form)
+        kwargs["filter_form"] = self.filter_form
         return super().get_context_data(**kwargs)
 
 
