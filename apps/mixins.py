@@ -22,8 +22,9 @@ class _ApplicationCheck:
     post_capability: Capability | None = None
 
     def dispatch(self, request, *args, **kwargs):
-        # The flavor is read when a page shows it (a cached page does not): joining it costs more than it saves.
-        self.application = get_object_or_404(Application, organisation_id=self.organisation.pk, pk=kwargs["pk"])
+        self.application = get_object_or_404(
+            Application.objects.select_related("flavor"), organisation_id=self.organisation.pk, pk=kwargs["pk"]
+        )
         self.application.organisation = self.organisation  # already read with the access
         self.app_access = application_access(
             user=request.user, organisation_access=self.access, application=self.application

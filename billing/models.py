@@ -274,7 +274,7 @@ class UsageRecord(models.Model):
         ]
         indexes = [
             models.Index(fields=["organisation", "day"], name="usage_org_day"),
-            # The newest row of an organisation: the version of its cached consumption (selectors.usage_version).
+            # The newest row of an organisation: the version of its cached closed months (selectors.usage_version).
             models.Index(fields=["organisation", "id"], name="usage_org_id"),
         ]
 
