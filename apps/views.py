@@ -1,5 +1,3 @@
-from functools import cached_property
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -80,12 +78,9 @@ class ApplicationListView(OrganisationMixin, TemplateView):
     required_right = Right.VIEW_APPLICATIONS
     template_name = "apps/list.html"
 
-    @cached_property
-    def filter_form(self):
-        return ApplicationFilterForm(self.request.GET or None)
-
     def get_context_data(self, **kwargs):
-        filters = self.filter_form.cleaned_data if self.filter_form.is_valid() else {}
+        form = ApplicationFilterForm(self.request.GET or None)
+        filters = form.cleaned_data if form.is_valid() else {}
         applications = selectors.applications_for_list(
             organisation=self.organisation,
             search=filters.get("q", ""),
@@ -96,7 +91,7 @@ class ApplicationListView(OrganisationMixin, TemplateView):
         page = Paginator(applications, PAGE_SIZE).get_page(self.request.GET.get("page"))
         query = self.request.GET.copy()
         query.pop("page", None)
-        kwargs.update(filter_form=self.filter_form, page=page, query=query.urlencode())
+        kwargs.update(filter_form=form, page=page, query=query.urlencode())
         return super().get_context_data(**kwargs)
 
 
