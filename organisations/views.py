@@ -487,15 +487,20 @@ class InvitationAcceptView(View):
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
             return redirect("organisations:invitation", token=token)
+        messages.success(request, accepted_message(invitation))
         if invitation.application_id:
-            messages.success(request, _("“%(name)s” is now shared with you.") % {"name": invitation.application.name})
             return redirect("apps:overview", slug=invitation.organisation.slug, pk=invitation.application_id)
-        messages.success(
-            request,
-            _("Welcome to “%(name)s”: you are %(role)s.")
-            % {"name": invitation.organisation.name, "role": invitation.role_definition},
-        )
         return redirect("organisations:entry", slug=invitation.organisation.slug)
+
+
+def accepted_message(invitation: Invitation) -> str:
+    """What the person who accepted ``invitation`` is told: the application now shared, or the role they hold."""
+    if invitation.application_id:
+        return _("“%(name)s” is now shared with you.") % {"name": invitation.application.name}
+    return _("Welcome to “%(name)s”: you are %(role)s.") % {
+        "name": invitation.organisation.name,
+        "role": invitation.role_definition.name,
+    }
 
 
 @method_decorator(login_not_required, name="dispatch")
