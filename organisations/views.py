@@ -1,4 +1,5 @@
 import csv
+import json
 from functools import cached_property, partial
 
 from allauth.account.adapter import get_adapter as get_account_adapter
@@ -6,6 +7,7 @@ from allauth.account.decorators import reauthentication_required
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpResponseRedirect, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -361,8 +363,13 @@ class _Echo:
 
 
 def _csv_cell(value) -> str:
-    """A cell that a spreadsheet shows as text, never runs as a formula."""
-    text = "" if value is None else str(value)
+    """A cell that a spreadsheet shows as text, never runs as a formula; a snapshot (``before``, ``after``) as JSON."""
+    if value is None:
+        text = ""
+    elif isinstance(value, dict | list):
+        text = json.dumps(value, ensure_ascii=False, sort_keys=True, cls=DjangoJSONEncoder)
+    else:
+        text = str(value)
     return f"'{text}" if text[:1] in {"=", "+", "-", "@", "\t", "\r"} else text
 
 
