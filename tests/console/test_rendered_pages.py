@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import factory.random
+import pytest
 import time_machine
 from django.core import mail
 from django.db import transaction
@@ -281,3 +282,46 @@ def _persona_test(persona):
 
 for _persona in PERSONAS:
     setattr(RenderedPages, f"test_{_persona.lower()}", _persona_test(_persona))
+
+
+# The reader itself: each kind of leftover is found, in the text or in an attribute shown; what is fine is not.
+
+
+@pytest.mark.parametrize(
+    ("html", "kind"),
+    [
+        ("<p>Export &lt;function wrapper at 0x7f3a2b1c0d40&gt; as CSV</p>", "a Python object's repr"),
+        ("<p><span>Total</span> &lt;bound method Invoice.total of &lt;Invoice: 2026-00001&gt;&gt;</p>", "repr"),
+        ("<td>&lt;QuerySet [&lt;Membership: a&gt;]&gt;</td>", "repr"),
+        ("<p>Welcome to “Acme”: you are <strong>None</strong>.</p>", "None"),
+        ('<input type="text" name="name" value="None">', "None"),
+        ('<a href="/" title="Invited by None">x</a>', "None"),
+        ("<p>Hello {{ name }}</p>", "template syntax"),
+        ("<p>{% translate 'x' %}</p>", "template syntax"),
+        ("<p>%(count)s members</p>", "placeholder"),
+        ("<p>Expires on <time>Nov. 10, 2026, 8:30 p.m.</time>.</p>", "doubled punctuation"),
+        ("<p>Total ,, due</p>", "doubled punctuation"),
+        ("<p>Role :: Admin</p>", "doubled punctuation"),
+        ("<p>Deployed by <b></b> .</p>", "doubled punctuation"),
+        ('<button aria-label="Remove undefined">x</button>', "JavaScript"),
+        ("<td>NaN €</td>", "JavaScript"),
+    ],
+)
+def test_the_reader_finds_leftovers(html, kind):
+    found = html_leftovers(html)
+    assert len(found) == 1 and kind in found[0], found
+
+
+@pytest.mark.parametrize(
+    "html",
+    [
+        "<p>Loading…</p><p>More...</p>",
+        "<p>Nothing here (none yet). Aucune facture, Aucun membre.</p>",
+        '<input type="hidden" name="x" value="None"><option value="None">—</option>',
+        "<script>var x = undefined; if (a..b) {}</script><style>a::after{}</style>",
+        "<p>Paste a .env file, e.g., this one: 8:30 PM.</p><td>20 %</td><code>abc1234</code>",
+        "<td>8:30 p.m.</td><td>.</td>",  # another cell, not the same sentence
+    ],
+)
+def test_the_reader_lets_what_is_fine_pass(html):
+    assert html_leftovers(html) == []
