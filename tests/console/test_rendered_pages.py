@@ -39,6 +39,7 @@ from tests.test_authorization_matrix import (
     LEVELS,
     OK,
     PERSONAS,
+    POST,
     ROLE_IDS,
     InvitationLink,
     MatrixWorld,
@@ -54,9 +55,13 @@ EVENING = datetime(2026, 11, 3, 19, 30, tzinfo=UTC)
 NAMES = {ADMIN: "", MANAGER: "Martine Manager", DEVELOPER: "Dev Eloper", ACCOUNTING: "Alice Accountant"}
 
 
+def console_routes_with_entries():
+    return [(name, route, CONSOLE[name]) for name, route in console_routes()]
+
+
 def page_routes():
     """(name, route, entry) of every URL of the console that answers GET."""
-    return [(name, route, CONSOLE[name]) for name, route in console_routes() if GET in CONSOLE[name].methods]
+    return [(name, route, entry) for name, route, entry in console_routes_with_entries() if GET in entry.methods]
 
 
 def sees(entry, persona: str) -> bool:
@@ -162,13 +167,33 @@ class RenderedPages(MatrixWorld, TestCase):
                 kwargs = {kwarg: self.empty[kwarg] for kwarg in kwarg_names(route)}
                 yield f"{name} (empty)", reverse(name, kwargs=kwargs)
 
-    def read(self, url: str, language: str):
+    def actions(self, persona: str):
+        """(label, url) of every form and action ``persona`` may send: sent empty, what comes back is a page too
+        (the form with its errors, or where the action leads, with its message)."""
+        own = {"slug_of": self.acme, "app": self.acme.shared, "leaf": self.acme.shared, "objects": self.acme}
+        for name, route, entry in console_routes_with_entries():
+            if POST in entry.methods and expected(entry, persona, POST, "own") == OK:
+                yield f"POST {name}", reverse(name, kwargs=fill(route, name, **own, token=self.token))
+
+    def refusals(self, persona: str):
+        """(label, url, status) of one page refused to ``persona`` and one not found: the error pages."""
+        own = {"slug_of": self.acme, "app": self.acme.shared, "leaf": self.acme.shared, "objects": self.acme}
+        foreign = {**own, "slug_of": self.globex, "app": self.globex.shared, "leaf": self.globex.shared}
+        for status, sources, variant in ((403, own, "own"), (404, foreign, "foreign organisation")):
+            for name, route, entry in page_routes():
+                if "slug" in kwarg_names(route) and expected(entry, persona, GET, variant) == status:
+                    url = reverse(name, kwargs=fill(route, name, **sources, token=self.token))
+                    yield f"{status} {name}", url, status
+                    break
+
+    def read(self, url: str, language: str, *, method: str = GET, status: int = 200):
         """The strings a person reads at ``url`` (following redirects), and a problem if the page is not one."""
         self.client.cookies["django_language"] = language
         with transaction.atomic():
-            response = self.client.get(url, follow=True)
+            send = self.client.get if method == GET else self.client.post
+            response = send(url, follow=True)
             transaction.set_rollback(True)
-        if response.status_code != 200:
+        if response.status_code != status:
             return [], [f"answered {response.status_code}"]
         kind = response["Content-Type"].split(";")[0]
         content = b"".join(response.streaming_content) if response.streaming else response.content
@@ -187,9 +212,12 @@ class RenderedPages(MatrixWorld, TestCase):
     def check(self, persona: str):
         self.sign_in(persona)
         failures, rendered = [], 0
-        for label, url in self.pages(persona):
+        requests = [(label, url, GET, 200) for label, url in self.pages(persona)]
+        requests += [(label, url, POST, 200) for label, url in self.actions(persona)]
+        requests += [(label, url, GET, status) for label, url, status in self.refusals(persona)]
+        for label, url, method, status in requests:
             for language in LANGUAGES:
-                runs, problems = self.read(url, language)
+                runs, problems = self.read(url, language, method=method, status=status)
                 rendered += 1
                 for problem in problems + leftovers_in(runs):
                     failures.append(f"{label} {url} as {persona} in {language}: {problem}")
