@@ -10,7 +10,7 @@ no placeholder, no doubled punctuation. The emails the console sends are read th
 import csv
 import io
 import re
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import factory.random
@@ -24,13 +24,15 @@ from django.utils import translation
 from pypdf import PdfReader
 
 from apps import services as app_services
+from apps.models import ApplicationGrant, Deployment
 from billing import services as billing_services
 from billing.models import Invoice
 from organisations import services as organisation_services
+from organisations.models import Invitation
 from organisations.roles import ACCOUNTING, ADMIN, DEVELOPER, MANAGER
 from tests.accounts.factories import PASSWORD, UserFactory
 from tests.apps.factories import ApplicationFactory, DeploymentFactory, GrantFactory
-from tests.billing.factories import usage_of
+from tests.billing.factories import BillingProfileFactory, usage_of
 from tests.console.leftovers import html_leftovers, leftovers_in, read_text, text_leftovers
 from tests.organisations.factories import MembershipFactory, OrganisationFactory
 from tests.test_authorization_matrix import (
@@ -52,6 +54,7 @@ from tests.test_authorization_matrix import (
 LANGUAGES = ["en", "fr"]
 # 20:30 in Paris: Django's English time format ends this in "p.m.", which a sentence must not end with again.
 EVENING = datetime(2026, 11, 3, 19, 30, tzinfo=UTC)
+WEEKS = timedelta(weeks=3)
 NAMES = {ADMIN: "", MANAGER: "Martine Manager", DEVELOPER: "Dev Eloper", ACCOUNTING: "Alice Accountant"}
 
 
@@ -134,7 +137,19 @@ class RenderedPages(MatrixWorld, TestCase):
         cls.invoices = list(Invoice.objects.filter(organisation=acme.organisation))
         # A member without a name, seen in the member list and the activity log.
         nameless = UserFactory(name="", email="nameless@acme.example")
-        organisation_services.membership_add(actor=admin, organisation=acme.organisation, user=nameless, role=DEVELOPER)
+        organisation_services.membership_add(
+            actor=admin, organisation=acme.organisation, user=nameless, role=DEVELOPER, expires_at=EVENING + WEEKS
+        )
+        # Temporary access, an expired invitation, billing details, a failed deployment.
+        ApplicationGrant.objects.filter(application=application, user=cls.people["deploy"]).update(
+            expires_at=EVENING + WEEKS
+        )
+        expired = app_services.grant_by_email(
+            actor=admin, application=application, email="late@example.com", level="view", base_url="http://testserver/"
+        )
+        Invitation.objects.filter(pk=expired.pk).update(expires_at=EVENING - WEEKS)
+        BillingProfileFactory(organisation=acme.organisation)
+        DeploymentFactory(application=application, status=Deployment.Status.FAILED, author_label="ci@acme.example")
 
     @classmethod
     def bare_organisation(cls, slug: str):
