@@ -36,6 +36,7 @@ from tests.billing.factories import BillingProfileFactory, usage_of
 from tests.console.leftovers import html_leftovers, leftovers_in, read_text, text_leftovers
 from tests.organisations.factories import MembershipFactory, OrganisationFactory
 from tests.test_authorization_matrix import (
+    ACCOUNT_PREFIXES,
     CONSOLE,
     GET,
     LEVELS,
@@ -46,6 +47,7 @@ from tests.test_authorization_matrix import (
     InvitationLink,
     MatrixWorld,
     console_routes,
+    elsewhere_routes,
     expected,
     fill,
     kwarg_names,
@@ -239,6 +241,25 @@ class RenderedPages(MatrixWorld, TestCase):
         assert not failures, f"\n{len(failures)} leftovers on {rendered} pages:\n" + "\n".join(failures)
         assert rendered >= 4
         return rendered
+
+    def test_the_account_pages(self):
+        """allauth's pages (sign-in, sign-up, email addresses, password, two-factor) in the console's layout."""
+        failures, rendered = [], 0
+        for persona in ("anonymous", ADMIN, MANAGER):
+            self.client.logout()
+            self.sign_in(persona)
+            for name, route in elsewhere_routes(ACCOUNT_PREFIXES):
+                if kwarg_names(route):
+                    continue
+                for language in LANGUAGES:
+                    runs, problems = self.read(reverse(name), language)
+                    if problems and problems[0].startswith("answered"):
+                        continue  # POST only (the language switch), or nothing to show (no recovery codes yet)
+                    rendered += 1
+                    found = problems + leftovers_in(runs)
+                    failures += [f"{name} as {persona} in {language}: {leftover}" for leftover in found]
+        assert not failures, "\n" + "\n".join(failures)
+        assert rendered > 20
 
     # What people read after answering an invitation, and the emails.
 
