@@ -54,7 +54,7 @@ from tests.test_authorization_matrix import (
 )
 
 LANGUAGES = ["en", "fr"]
-# 20:30 in Paris: Django's English time format ends this in "p.m.", which a sentence must not end with again.
+# 20:30 in Paris: Django's English format wrote it "8:30 p.m.", and a sentence ending with it "8:30 p.m..".
 EVENING = datetime(2026, 11, 3, 19, 30, tzinfo=UTC)
 WEEKS = timedelta(weeks=3)
 NAMES = {ADMIN: "", MANAGER: "Martine Manager", DEVELOPER: "Dev Eloper", ACCOUNTING: "Alice Accountant"}
@@ -67,10 +67,6 @@ def console_routes_with_entries():
 def page_routes():
     """(name, route, entry) of every URL of the console that answers GET."""
     return [(name, route, entry) for name, route, entry in console_routes_with_entries() if GET in entry.methods]
-
-
-def sees(entry, persona: str) -> bool:
-    return expected(entry, persona, GET, "own") == OK
 
 
 def of_lists_only(route: str) -> bool:
@@ -118,20 +114,20 @@ class RenderedPages(MatrixWorld, TestCase):
         application = acme.shared.application
         DeploymentFactory(application=application, author=admin, author_label=str(admin))
         app_services.deployment_create(actor=cls.people[DEVELOPER], application=application, commit="a" * 40)
-        # An invoice of each status, a payment and a credit note (the matrix's September invoice stays pending).
+        # An invoice of each status, a card payment and a credit note (the matrix's September invoice is pending).
         invoices = {}
-        for month, status in enumerate(
-            ["PAID", "PROCESSING", "PAYMENTHELD", "WONTPAY", "CANCELED", "REFUNDED", "PAID"], start=2
-        ):
+        for month in range(2, 9):
             usage_of(application, date(2026, month, 3), 10 + month)
-            invoice = billing_services.invoice_issue(
-                organisation=acme.organisation, month=date(2026, month, 1), issued_on=date(2026, month + 1, 1)
+            invoices[month] = billing_services.invoice_issue(
+                organisation=acme.organisation,
+                month=date(2026, month, 1),
+                issued_on=date(2026, month + 1, 1),
+                notify=False,
             )
-            invoices[month] = invoice
-            if status in {"PAID", "PAYMENTHELD", "WONTPAY"} and month != 8:
-                billing_services.invoice_set_status(actor=admin, invoice=invoice, status=status)
-            elif status in {"PROCESSING", "CANCELED", "REFUNDED"}:
-                Invoice.objects.filter(pk=invoice.pk).update(status=status)
+        for month, status in {2: "PAID", 3: "PAYMENTHELD", 4: "WONTPAY"}.items():
+            billing_services.invoice_set_status(actor=admin, invoice=invoices[month], status=status)
+        for month, status in {5: "PROCESSING", 6: "CANCELED", 7: "REFUNDED"}.items():
+            Invoice.objects.filter(pk=invoices[month].pk).update(status=status)  # what the provider or staff set
         billing_services.invoice_pay(actor=cls.people[ACCOUNTING], invoice=invoices[8])
         billing_services.credit_note_issue(
             actor=admin, invoice=invoices[7], reason="Service outage", amount=Decimal("0.50")
@@ -166,11 +162,15 @@ class RenderedPages(MatrixWorld, TestCase):
 
     # Reading the pages.
 
+    def own(self) -> dict:
+        """The arguments of ``fill`` for our organisation's objects."""
+        return {"slug_of": self.acme, "app": self.acme.shared, "leaf": self.acme.shared, "objects": self.acme}
+
     def pages(self, persona: str):
         """(label, url) of every page ``persona`` may see, with the world's objects, then the empty lists."""
-        own = {"slug_of": self.acme, "app": self.acme.shared, "leaf": self.acme.shared, "objects": self.acme}
+        own = self.own()
         for name, route, entry in page_routes():
-            if not sees(entry, persona):
+            if expected(entry, persona, GET, "own") != OK:
                 continue
             if isinstance(entry, InvitationLink):
                 for token in (self.token, self.app_token):
@@ -187,14 +187,14 @@ class RenderedPages(MatrixWorld, TestCase):
     def actions(self, persona: str):
         """(label, url) of every form and action ``persona`` may send: sent empty, what comes back is a page too
         (the form with its errors, or where the action leads, with its message)."""
-        own = {"slug_of": self.acme, "app": self.acme.shared, "leaf": self.acme.shared, "objects": self.acme}
+        own = self.own()
         for name, route, entry in console_routes_with_entries():
             if POST in entry.methods and expected(entry, persona, POST, "own") == OK:
                 yield f"POST {name}", reverse(name, kwargs=fill(route, name, **own, token=self.token))
 
     def refusals(self, persona: str):
         """(label, url, status) of one page refused to ``persona`` and one not found: the error pages."""
-        own = {"slug_of": self.acme, "app": self.acme.shared, "leaf": self.acme.shared, "objects": self.acme}
+        own = self.own()
         foreign = {**own, "slug_of": self.globex, "app": self.globex.shared, "leaf": self.globex.shared}
         for status, sources, variant in ((403, own, "own"), (404, foreign, "foreign organisation")):
             for name, route, entry in page_routes():
