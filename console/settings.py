@@ -169,6 +169,7 @@ MFA_TOTP_ISSUER = "Organisations console"
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("fr", _("French"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+FORMAT_MODULE_PATH = "console.formats"
 TIME_ZONE = "Europe/Paris"
 USE_I18N = True
 USE_TZ = True

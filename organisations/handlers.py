@@ -1,6 +1,5 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.utils.translation import gettext as _
 
 from . import services
 
@@ -17,7 +16,7 @@ def accept_invitation_after_signup(sender, request, user, **kwargs):
     ``views.InvitationSignupView`` remembered the token in the session; acceptance follows the usual rules (the
     invited email must be one of the new account's verified addresses).
     """
-    from .views import INVITATION_SESSION_KEY
+    from .views import INVITATION_SESSION_KEY, accepted_message
 
     token = request.session.pop(INVITATION_SESSION_KEY, None) if request is not None else None
     if not token:
@@ -27,8 +26,4 @@ def accept_invitation_after_signup(sender, request, user, **kwargs):
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return
-    messages.success(
-        request,
-        _("Welcome to “%(name)s”: you are %(role)s.")
-        % {"name": invitation.organisation.name, "role": invitation.role_definition},
-    )
+    messages.success(request, accepted_message(invitation))

@@ -1,4 +1,5 @@
 import csv
+import json
 from functools import cached_property
 
 from allauth.account.adapter import get_adapter as get_account_adapter
@@ -6,6 +7,7 @@ from allauth.account.decorators import reauthentication_required
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpResponseRedirect, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -358,8 +360,13 @@ class _Echo:
 
 
 def _csv_cell(value) -> str:
-    """A cell that a spreadsheet shows as text, never runs as a formula."""
-    text = "" if value is None else str(value)
+    """A cell that a spreadsheet shows as text, never runs as a formula; a snapshot (``before``, ``after``) as JSON."""
+    if value is None:
+        text = ""
+    elif isinstance(value, dict | list):
+        text = json.dumps(value, ensure_ascii=False, sort_keys=True, cls=DjangoJSONEncoder)
+    else:
+        text = str(value)
     return f"'{text}" if text[:1] in {"=", "+", "-", "@", "\t", "\r"} else text
 
 
@@ -484,15 +491,20 @@ class InvitationAcceptView(View):
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
             return redirect("organisations:invitation", token=token)
+        messages.success(request, accepted_message(invitation))
         if invitation.application_id:
-            messages.success(request, _("“%(name)s” is now shared with you.") % {"name": invitation.application.name})
             return redirect("apps:overview", slug=invitation.organisation.slug, pk=invitation.application_id)
-        messages.success(
-            request,
-            _("Welcome to “%(name)s”: you are %(role)s.")
-            % {"name": invitation.organisation.name, "role": invitation.role_definition},
-        )
         return redirect("organisations:entry", slug=invitation.organisation.slug)
+
+
+def accepted_message(invitation: Invitation) -> str:
+    """What the person who accepted ``invitation`` is told: the application now shared, or the role they hold."""
+    if invitation.application_id:
+        return _("“%(name)s” is now shared with you.") % {"name": invitation.application.name}
+    return _("Welcome to “%(name)s”: you are %(role)s.") % {
+        "name": invitation.organisation.name,
+        "role": invitation.role_definition.name,
+    }
 
 
 @method_decorator(login_not_required, name="dispatch")

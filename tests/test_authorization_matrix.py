@@ -371,8 +371,10 @@ def fill(route: str, name: str, *, slug_of: World, app: Bundle, leaf: Bundle, ob
     return kwargs
 
 
-class Matrix(TestCase):
-    """One world for all the requests; each request is rolled back."""
+class MatrixWorld:
+    """The people and the two worlds, built once per class (``setUpTestData``); each request is rolled back.
+
+    A mixin for ``TestCase`` classes: other tests of every page (tests/console/test_rendered_pages.py) reuse it."""
 
     @classmethod
     def setUpTestData(cls):
@@ -398,6 +400,10 @@ class Matrix(TestCase):
             response = self.client.get(url) if method == GET else self.client.post(url)
             transaction.set_rollback(True)
         return response
+
+
+class Matrix(MatrixWorld, TestCase):
+    """Every URL, as every person, with our objects and with another organisation's."""
 
     def variants(self, route: str, entry):
         """(variant, fill arguments) for ``route``: our objects, then another organisation's in its arguments."""
