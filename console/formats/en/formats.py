@@ -1,6 +1,7 @@
-"""English times as "8:30 PM": Django's "8:30 p.m." ends in a period, so a sentence ending with a time ("This
-invitation expires on Nov. 10, 2026, 8:30 p.m..") doubles it. Every other format is Django's."""
+"""English dates and times as a European console writes them: times on the 24-hour clock ("20:30"), never
+Django's "8:30 p.m.", whose final period doubled the one of every sentence ending with a time. Other formats are
+Django's."""
 
-TIME_FORMAT = "g:i A"
-DATETIME_FORMAT = "N j, Y, g:i A"
-SHORT_DATETIME_FORMAT = "m/d/Y g:i A"
+TIME_FORMAT = "H:i"
+DATETIME_FORMAT = "N j, Y, H:i"
+SHORT_DATETIME_FORMAT = "Y-m-d H:i"
