@@ -2,7 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from . import selectors
-from .activity import VERB_LABELS, verb_label
+from .activity import verb_label, visible_verbs
 from .models import Organisation
 
 
@@ -86,12 +86,13 @@ class ActivityFilterForm(forms.Form):
     since = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     until = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
-    def __init__(self, *args, organisation, **kwargs):
+    def __init__(self, *args, organisation, rights, **kwargs):
         super().__init__(*args, **kwargs)
         self.organisation = organisation
+        # Only the kinds of action the reader may see (activity.KIND_RIGHTS).
         self.fields["verb"].choices = [
             ("", _("Any action")),
-            *((verb, verb_label(verb)) for verb in sorted(VERB_LABELS)),
+            *((verb, verb_label(verb)) for verb in visible_verbs(rights)),
         ]
 
     def clean_actor(self):

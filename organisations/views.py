@@ -1,4 +1,5 @@
 import csv
+import json
 from functools import cached_property, partial
 
 from allauth.account.adapter import get_adapter as get_account_adapter
@@ -87,7 +88,9 @@ class OverviewView(OrganisationMixin, TemplateView):
         # Read when the page is rendered, not when it comes from the cache.
         kwargs["member_count"] = lazy_value(partial(selectors.active_member_count, organisation=self.organisation))
         if self.access.has(Right.VIEW_ACTIVITY):
-            kwargs["recent_activity"] = lazy_value(partial(selectors.recent_activity, organisation=self.organisation))
+            kwargs["recent_activity"] = lazy_value(
+                partial(selectors.recent_activity, organisation=self.organisation, rights=self.access.rights)
+            )
         return super().get_context_data(**kwargs)
 
 
@@ -331,13 +334,13 @@ class SecurityView(OrganisationMixin, RecentAuthenticationMixin, FormView):
 class ActivityFilterMixin:
     @cached_property
     def filter_form(self):
-        return ActivityFilterForm(self.request.GET, organisation=self.organisation)
+        return ActivityFilterForm(self.request.GET, organisation=self.organisation, rights=self.access.rights)
 
     def filtered_activity(self):
         self.filter_form.is_valid()
         # Fields that did not validate are left out of the filter; the form shows their errors.
         filters = {name: value for name, value in self.filter_form.cleaned_data.items() if value}
-        return selectors.activity_list(organisation=self.organisation, **filters)
+        return selectors.activity_list(organisation=self.organisation, rights=self.access.rights, **filters)
 
 
 class ActivityView(OrganisationMixin, ActivityFilterMixin, LazyPageMixin, ListView):
@@ -358,6 +361,11 @@ class ActivityView(OrganisationMixin, ActivityFilterMixin, LazyPageMixin, ListVi
 class _Echo:
     def write(self, value):
         return value
+
+
+def _csv_detail(value) -> str:
+    """An entry's before or after as JSON (sorted keys), empty when there is none."""
+    return "" if value is None else json.dumps(value, sort_keys=True, ensure_ascii=False)
 
 
 def _csv_cell(value) -> str:
@@ -387,8 +395,8 @@ class ActivityExportView(OrganisationMixin, ActivityFilterMixin, View):
                         activity.verb,
                         activity.target_type,
                         activity.target_label,
-                        activity.before,
-                        activity.after,
+                        _csv_detail(activity.before),
+                        _csv_detail(activity.after),
                     )
                 )
 
