@@ -203,6 +203,11 @@ class MemberMixin:
         kwargs["target"] = self.target
         return super().get_context_data(**kwargs)
 
+    def member_gone(self, error: ValidationError):
+        """Another request removed the member first (or they left): say so on the member list."""
+        messages.error(self.request, " ".join(error.messages))
+        return redirect("organisations:members", slug=self.organisation.slug)
+
 
 class MemberRoleView(OrganisationMixin, RecentAuthenticationMixin, MemberMixin, FormView):
     required_right = Right.CHANGE_MEMBER_ROLES
@@ -221,6 +226,8 @@ class MemberRoleView(OrganisationMixin, RecentAuthenticationMixin, MemberMixin, 
                 actor=self.request.user, membership=self.target, role=form.cleaned_data["role"]
             )
         except ValidationError as error:
+            if error.code == services.MEMBERSHIP_GONE:
+                return self.member_gone(error)
             apply_validation_error(form, error)
             return self.form_invalid(form)
         messages.success(
@@ -239,6 +246,8 @@ class MemberRemoveView(OrganisationMixin, RecentAuthenticationMixin, MemberMixin
         try:
             services.membership_remove(actor=self.request.user, membership=self.target)
         except ValidationError as error:
+            if error.code == services.MEMBERSHIP_GONE:
+                return self.member_gone(error)
             apply_validation_error(form, error)
             return self.form_invalid(form)
         messages.success(self.request, _("%(email)s has been removed.") % {"email": self.target.user.email})
@@ -255,6 +264,9 @@ class LeaveView(OrganisationMixin, FormView):
         try:
             services.membership_leave(membership=self.access.membership)
         except ValidationError as error:
+            if error.code == services.MEMBERSHIP_GONE:
+                messages.error(self.request, " ".join(error.messages))
+                return redirect("home")
             apply_validation_error(form, error)
             return self.form_invalid(form)
         messages.success(self.request, _("You have left “%(name)s”.") % {"name": self.organisation.name})
