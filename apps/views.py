@@ -80,10 +80,11 @@ class ServiceActionView(View):
 class ApplicationListView(OrganisationMixin, TemplateView):
     required_right = Right.VIEW_APPLICATIONS
     template_name = "apps/list.html"
+    filter_form_class = ApplicationFilterForm
 
     @cached_property
     def filter_form(self):
-        return ApplicationFilterForm(self.request.GET or None)
+        return self.filter_form_class(self.request.GET or None)
 
     def read_page(self):
         filters = self.filter_form.cleaned_data if self.filter_form.is_valid() else {}

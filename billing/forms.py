@@ -6,6 +6,8 @@ from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 from django_countries.fields import LazyTypedChoiceField
 
+from organisations.forms import FIRST_DAY, LAST_DAY, filter_date_field
+
 from .models import BillingProfile, Credit, PaymentMethod
 from .vat import compact_vat_number, iban_error, vat_number_error
 
@@ -15,6 +17,22 @@ PAN_ERROR = _(
     "This looks like a full card number. Never type a card number here: give only its last four digits; "
     "the card itself is kept by our payment provider."
 )
+
+
+class InvoiceYearForm(forms.Form):
+    """The year of the invoices page and its CSV; a year out of range is ignored (the page shows the latest)."""
+
+    year = forms.IntegerField(label=_("Year"), required=False, min_value=FIRST_DAY.year, max_value=LAST_DAY.year)
+
+
+class ConsumptionMonthForm(forms.Form):
+    """The month of the consumption page (``2026-03``); a month out of range is ignored (the page shows this one)."""
+
+    month = filter_date_field(_("Month"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["month"].input_formats = ["%Y-%m"]
 
 
 class RejectCardNumbersMixin:

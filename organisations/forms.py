@@ -1,9 +1,26 @@
+from datetime import date
+
 from django import forms
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
 from . import selectors
 from .activity import verb_label, visible_verbs
 from .models import Organisation
+
+# The dates and years the list filters accept: wider than any entry or invoice, narrow enough that a day added or a
+# time zone applied to them stays a date (9999-12-31 plus a day, 0001-01-01 in UTC+1 are not).
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2100, 12, 31)
+
+
+def filter_date_field(label) -> forms.DateField:
+    """An optional date of a list filter, between FIRST_DAY and LAST_DAY (a clear error outside them)."""
+    return forms.DateField(
+        label=label,
+        required=False,
+        validators=[MinValueValidator(FIRST_DAY), MaxValueValidator(LAST_DAY)],
+        widget=forms.DateInput(attrs={"type": "date", "min": FIRST_DAY.isoformat(), "max": LAST_DAY.isoformat()}),
+    )
 
 
 class OrganisationForm(forms.ModelForm):
@@ -83,8 +100,8 @@ class ActivityFilterForm(forms.Form):
         label=_("Who"), required=False, max_length=254, widget=forms.TextInput(attrs={"type": "search"})
     )
     verb = forms.ChoiceField(label=_("Action"), required=False)
-    since = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    until = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    since = filter_date_field(_("From"))
+    until = filter_date_field(_("To"))
 
     def __init__(self, *args, organisation, rights, **kwargs):
         super().__init__(*args, **kwargs)

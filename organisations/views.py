@@ -33,7 +33,7 @@ from .forms import (
 )
 from .mixins import OrganisationMixin
 from .models import Invitation, Membership
-from .pagination import CappedPaginator, LazyPageMixin
+from .pagination import CappedPaginator, LazyPageMixin, PageNumberMixin
 from .roles import Right
 
 
@@ -163,15 +163,16 @@ class RecentAuthenticationMixin:
         return check(request, *args, **kwargs)
 
 
-class MembersView(OrganisationMixin, LazyPageMixin, ListView):
+class MembersView(OrganisationMixin, PageNumberMixin, LazyPageMixin, ListView):
     required_right = Right.VIEW_MEMBERS
     template_name = "organisations/members.html"
     context_object_name = "members"
     paginate_by = 50
+    filter_form_class = MemberFilterForm
 
     @cached_property
     def filter_form(self):
-        return MemberFilterForm(self.request.GET)
+        return self.filter_form_class(self.request.GET)
 
     def get_queryset(self):
         filters = self.filter_form.cleaned_data if self.filter_form.is_valid() else {}
@@ -344,9 +345,11 @@ class SecurityView(OrganisationMixin, RecentAuthenticationMixin, FormView):
 
 
 class ActivityFilterMixin:
+    filter_form_class = ActivityFilterForm
+
     @cached_property
     def filter_form(self):
-        return ActivityFilterForm(self.request.GET, organisation=self.organisation, rights=self.access.rights)
+        return self.filter_form_class(self.request.GET, organisation=self.organisation, rights=self.access.rights)
 
     def filtered_activity(self):
         self.filter_form.is_valid()
@@ -355,7 +358,7 @@ class ActivityFilterMixin:
         return selectors.activity_list(organisation=self.organisation, rights=self.access.rights, **filters)
 
 
-class ActivityView(OrganisationMixin, ActivityFilterMixin, LazyPageMixin, ListView):
+class ActivityView(OrganisationMixin, ActivityFilterMixin, PageNumberMixin, LazyPageMixin, ListView):
     required_right = Right.VIEW_ACTIVITY
     template_name = "organisations/activity.html"
     context_object_name = "activities"

@@ -86,6 +86,31 @@ def test_bad_filters_are_form_errors_never_a_500(client, history, query):
     assert client.get(url("activity_export"), query).status_code == 200
 
 
+@pytest.mark.parametrize(
+    "query",
+    [{"until": "9999-12-31"}, {"since": "0001-01-01"}, {"since": "0000-01-01"}, {"until": "1999-12-31"}],
+)
+def test_dates_out_of_range_are_a_clear_error_and_the_export_ignores_them(client, history, query):
+    alice, _ = history
+    client.force_login(alice)
+    response = client.get(url("activity"), query)
+    assert response.status_code == 200
+    (field,) = query
+    assert response.context["filter_form"].errors[field]
+    assert len(verbs_shown(response)) == 3  # the date is left out of the filter
+    export = client.get(url("activity_export"), query)
+    assert export.status_code == 200
+    assert len(export.getvalue().decode().splitlines()) == 4
+
+
+@pytest.mark.parametrize("page", ["abc", "0", "-1", "99999999999999999999", "1\x00"])
+def test_a_page_that_is_not_one_shows_the_nearest(client, history, page):
+    alice, _ = history
+    client.force_login(alice)
+    assert client.get(url("activity"), {"page": page}).status_code == 200
+    assert client.get(url("members"), {"page": page}).status_code == 200
+
+
 def test_another_organisations_activity_is_not_shown(client, organisation, history):
     alice, _ = history
     activity_record(organisation=OrganisationFactory(), actor=alice, verb="secret.thing")
