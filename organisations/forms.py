@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from . import selectors
 from .activity import verb_label, visible_verbs
+from .fields import OneLineField
 from .models import Organisation
 
 # The dates and years the list filters accept: wider than any entry or invoice, narrow enough that a day added or a
@@ -37,7 +38,7 @@ class OrganisationForm(forms.ModelForm):
 
 
 class DeleteOrganisationForm(forms.Form):
-    confirm_name = forms.CharField(label=_("Type the organisation's name to confirm"), max_length=100, strip=False)
+    confirm_name = OneLineField(label=_("Type the organisation's name to confirm"), max_length=100, strip=False)
 
     def __init__(self, *args, organisation, **kwargs):
         self.organisation = organisation
@@ -55,7 +56,7 @@ def _role_choices(manageable_roles) -> list[tuple[str, str]]:
 
 
 class MemberFilterForm(forms.Form):
-    q = forms.CharField(label=_("Name or email"), required=False, max_length=254)
+    q = OneLineField(label=_("Name or email"), required=False, max_length=254)
     without_two_factor = forms.BooleanField(label=_("Not secured with two-factor"), required=False)
 
 
@@ -96,7 +97,7 @@ class ActivityFilterForm(forms.Form):
     the console's known verbs, and the person is typed (an email), checked against the organisation's members and
     the people its log names, with one indexed lookup when the filter is used."""
 
-    actor = forms.CharField(
+    actor = OneLineField(
         label=_("Who"), required=False, max_length=254, widget=forms.TextInput(attrs={"type": "search"})
     )
     verb = forms.ChoiceField(label=_("Action"), required=False)
