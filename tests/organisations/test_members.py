@@ -361,3 +361,14 @@ class TestAnotherRequestWonTheRace:
         response = client.post(url("leave"), follow=True)
         assert response.status_code == 200
         assert "You are no longer a member of this organisation." in response.content.decode()
+
+
+@pytest.mark.parametrize("query", [{"q": "dana\x00"}, {"q": "x" * 300}, {"q": "a\r\nb"}])
+def test_a_member_filter_that_is_not_valid_is_an_error_on_the_page(client, organisation, member, query):
+    admin = member(ADMIN)
+    client.force_login(admin)
+    response = client.get(url("members"), query)
+    assert response.status_code == 200
+    assert response.context["filter_form"].errors["q"]
+    assert 'class="field__error"' in response.content.decode()
+    assert admin in [membership.user for membership in response.context["members"]]
