@@ -77,9 +77,10 @@ class ServiceActionView(View):
 class ApplicationListView(OrganisationMixin, TemplateView):
     required_right = Right.VIEW_APPLICATIONS
     template_name = "apps/list.html"
+    filter_form_class = ApplicationFilterForm
 
     def get_context_data(self, **kwargs):
-        form = ApplicationFilterForm(self.request.GET or None)
+        form = self.filter_form_class(self.request.GET or None)
         filters = form.cleaned_data if form.is_valid() else {}
         applications = selectors.applications_for_list(
             organisation=self.organisation,

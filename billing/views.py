@@ -1,7 +1,6 @@
 """The billing section of an organisation: the Accountant's whole console."""
 
 import csv
-import re
 from datetime import date
 
 from django.contrib import messages
@@ -20,7 +19,7 @@ from organisations.views import apply_validation_error
 
 from . import selectors, services
 from .charts import month_bars
-from .forms import BillingProfileForm, CardForm, SepaForm
+from .forms import BillingProfileForm, CardForm, ConsumptionMonthForm, InvoiceYearForm, SepaForm
 from .models import Invoice, PaymentMethod
 from .money import format_amount
 from .pdf import invoice_pdf_cached, line_text
@@ -54,9 +53,10 @@ class BillingActionMixin(OrganisationMixin):
 
 
 def _year(request, years: list[int]) -> int:
-    value = request.GET.get("year", "")
-    if value.isdigit() and len(value) == 4:
-        return int(value)
+    """The year asked for in the query string, else the latest year with invoices, else this one."""
+    form = InvoiceYearForm(request.GET)
+    if form.is_valid() and form.cleaned_data["year"]:
+        return form.cleaned_data["year"]
     return years[0] if years else timezone.localdate().year
 
 
@@ -64,6 +64,7 @@ class InvoicesView(BillingMixin, TemplateView):
     """The invoices of a year, grouped Pending / Processing / Paid / other, with totals."""
 
     template_name = "billing/invoices.html"
+    filter_form_class = InvoiceYearForm
 
     def get_context_data(self, **kwargs):
         years = selectors.invoice_years(organisation=self.organisation)
@@ -77,6 +78,7 @@ class InvoicesCsvView(OrganisationMixin, View):
     """A year's invoices and credit notes as a CSV file, for the accountant's books."""
 
     required_right = Right.VIEW_BILLING
+    filter_form_class = InvoiceYearForm
 
     def get(self, request, *args, **kwargs):
         years = selectors.invoice_years(organisation=self.organisation)
@@ -177,10 +179,11 @@ class InvoicePayView(BillingActionMixin, View):
         return redirect("billing:invoice", slug=self.organisation.slug, invoice_id=invoice.pk)
 
 
-def _month(value: str, default: date) -> date:
-    match = re.fullmatch(r"(\d{4})-(\d{2})", value or "")
-    if match and 1 <= int(match[2]) <= 12 and 2000 <= int(match[1]) <= 2100:
-        return date(int(match[1]), int(match[2]), 1)
+def _month(request, default: date) -> date:
+    """The month asked for in the query string (``2026-03``), else ``default``."""
+    form = ConsumptionMonthForm(request.GET)
+    if form.is_valid() and form.cleaned_data["month"]:
+        return form.cleaned_data["month"]
     return default
 
 
@@ -189,12 +192,13 @@ class ConsumptionView(BillingMixin, TemplateView):
 
     template_name = "billing/consumption.html"
     tab = "consumption"
+    filter_form_class = ConsumptionMonthForm
     chart_months = 12
 
     def get_context_data(self, **kwargs):
         today = timezone.localdate()
         current = selectors.month_start(today)
-        month = min(_month(self.request.GET.get("month", ""), current), current)
+        month = min(_month(self.request, current), current)
         chart_start = current
         for _step in range(self.chart_months - 1):
             chart_start = selectors.previous_month(chart_start)

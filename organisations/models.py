@@ -4,11 +4,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
+from .fields import OneLineCharField
 from .roles import RIGHT_DESCRIPTIONS, role_choices, roles
 
 
 class Organisation(models.Model):
-    name = models.CharField(_("name"), max_length=100)
+    name = OneLineCharField(_("name"), max_length=100)
     slug = models.SlugField(_("slug"), max_length=120, unique=True)
     description = models.TextField(_("description"), max_length=1000, blank=True)
     is_personal = models.BooleanField(

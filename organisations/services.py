@@ -77,6 +77,21 @@ def _other_admins_exist(membership: Membership) -> bool:
     )
 
 
+# The code of the error a change of a membership that no longer exists raises: a request that lost a race with
+# another removal, a leave or a role change (the views answer it with a message and the member list).
+MEMBERSHIP_GONE = "membership_gone"
+
+
+def _lock_membership(membership: Membership, *, gone_message=None) -> Membership:
+    """Lock the membership's row and read it afresh, once the organisation is locked; a membership removed
+    meanwhile (another request won the race) is a ValidationError, not a DoesNotExist."""
+    locked = Membership.objects.select_for_update().select_related("user").filter(pk=membership.pk).first()
+    if locked is None:
+        message = gone_message or _("%(email)s is no longer a member of this organisation: already removed, or left.")
+        raise ValidationError(message % {"email": membership.user.email}, code=MEMBERSHIP_GONE)
+    return locked
+
+
 def _actor_membership(*, actor, organisation: Organisation) -> Membership:
     membership = Membership.objects.active().filter(organisation=organisation, user=actor).first()
     if membership is None:
@@ -202,7 +217,7 @@ def membership_change_role(*, actor, membership: Membership, role: str, by_staff
     """
     role = roles.get(role).id
     organisation = _lock(membership.organisation)
-    membership = Membership.objects.select_for_update().select_related("user").get(pk=membership.pk)
+    membership = _lock_membership(membership)
     if not by_staff:
         actor_membership = _actor_membership(actor=actor, organisation=organisation)
         _check_may_manage(actor_membership=actor_membership, role=membership.role)
@@ -229,9 +244,11 @@ def membership_change_role(*, actor, membership: Membership, role: str, by_staff
     return membership
 
 
-def _membership_end(*, actor, membership: Membership, verb: str, last_admin_message: str, check_actor: bool) -> None:
+def _membership_end(
+    *, actor, membership: Membership, verb: str, last_admin_message: str, check_actor: bool, gone_message=None
+) -> None:
     organisation = _lock(membership.organisation)
-    membership = Membership.objects.select_for_update().select_related("user").get(pk=membership.pk)
+    membership = _lock_membership(membership, gone_message=gone_message)
     if check_actor:
         actor_membership = _actor_membership(actor=actor, organisation=organisation)
         _check_may_manage(actor_membership=actor_membership, role=membership.role)
@@ -267,6 +284,7 @@ def membership_leave(*, membership: Membership) -> None:
         membership=membership,
         verb="member.left",
         check_actor=False,
+        gone_message=_("You are no longer a member of this organisation."),
         last_admin_message=_(
             "You are the last %(role)s of this organisation and cannot leave it. Appoint another %(role)s first."
         ),

@@ -33,7 +33,7 @@ from .forms import (
 )
 from .mixins import OrganisationMixin
 from .models import Invitation, Membership
-from .pagination import CappedPaginator
+from .pagination import CappedPaginator, PageNumberMixin
 from .roles import Right
 
 
@@ -87,7 +87,9 @@ class OverviewView(OrganisationMixin, TemplateView):
     def get_context_data(self, **kwargs):
         kwargs["member_count"] = selectors.active_member_count(organisation=self.organisation)
         if self.access.has(Right.VIEW_ACTIVITY):
-            kwargs["recent_activity"] = selectors.recent_activity(organisation=self.organisation)
+            kwargs["recent_activity"] = selectors.recent_activity(
+                organisation=self.organisation, rights=self.access.rights
+            )
         return super().get_context_data(**kwargs)
 
 
@@ -160,15 +162,16 @@ class RecentAuthenticationMixin:
         return check(request, *args, **kwargs)
 
 
-class MembersView(OrganisationMixin, ListView):
+class MembersView(OrganisationMixin, PageNumberMixin, ListView):
     required_right = Right.VIEW_MEMBERS
     template_name = "organisations/members.html"
     context_object_name = "members"
     paginate_by = 50
+    filter_form_class = MemberFilterForm
 
     @cached_property
     def filter_form(self):
-        return MemberFilterForm(self.request.GET)
+        return self.filter_form_class(self.request.GET)
 
     def get_queryset(self):
         filters = self.filter_form.cleaned_data if self.filter_form.is_valid() else {}
@@ -199,6 +202,11 @@ class MemberMixin:
         kwargs["target"] = self.target
         return super().get_context_data(**kwargs)
 
+    def member_gone(self, error: ValidationError):
+        """Another request removed the member first (or they left): say so on the member list."""
+        messages.error(self.request, " ".join(error.messages))
+        return redirect("organisations:members", slug=self.organisation.slug)
+
 
 class MemberRoleView(OrganisationMixin, RecentAuthenticationMixin, MemberMixin, FormView):
     required_right = Right.CHANGE_MEMBER_ROLES
@@ -217,6 +225,8 @@ class MemberRoleView(OrganisationMixin, RecentAuthenticationMixin, MemberMixin, 
                 actor=self.request.user, membership=self.target, role=form.cleaned_data["role"]
             )
         except ValidationError as error:
+            if error.code == services.MEMBERSHIP_GONE:
+                return self.member_gone(error)
             apply_validation_error(form, error)
             return self.form_invalid(form)
         messages.success(
@@ -235,6 +245,8 @@ class MemberRemoveView(OrganisationMixin, RecentAuthenticationMixin, MemberMixin
         try:
             services.membership_remove(actor=self.request.user, membership=self.target)
         except ValidationError as error:
+            if error.code == services.MEMBERSHIP_GONE:
+                return self.member_gone(error)
             apply_validation_error(form, error)
             return self.form_invalid(form)
         messages.success(self.request, _("%(email)s has been removed.") % {"email": self.target.user.email})
@@ -251,6 +263,9 @@ class LeaveView(OrganisationMixin, FormView):
         try:
             services.membership_leave(membership=self.access.membership)
         except ValidationError as error:
+            if error.code == services.MEMBERSHIP_GONE:
+                messages.error(self.request, " ".join(error.messages))
+                return redirect("home")
             apply_validation_error(form, error)
             return self.form_invalid(form)
         messages.success(self.request, _("You have left “%(name)s”.") % {"name": self.organisation.name})
@@ -328,18 +343,20 @@ class SecurityView(OrganisationMixin, RecentAuthenticationMixin, FormView):
 
 
 class ActivityFilterMixin:
+    filter_form_class = ActivityFilterForm
+
     @cached_property
     def filter_form(self):
-        return ActivityFilterForm(self.request.GET, organisation=self.organisation)
+        return self.filter_form_class(self.request.GET, organisation=self.organisation, rights=self.access.rights)
 
     def filtered_activity(self):
         self.filter_form.is_valid()
         # Fields that did not validate are left out of the filter; the form shows their errors.
         filters = {name: value for name, value in self.filter_form.cleaned_data.items() if value}
-        return selectors.activity_list(organisation=self.organisation, **filters)
+        return selectors.activity_list(organisation=self.organisation, rights=self.access.rights, **filters)
 
 
-class ActivityView(OrganisationMixin, ActivityFilterMixin, ListView):
+class ActivityView(OrganisationMixin, ActivityFilterMixin, PageNumberMixin, ListView):
     required_right = Right.VIEW_ACTIVITY
     template_name = "organisations/activity.html"
     context_object_name = "activities"

@@ -476,3 +476,14 @@ def test_no_inline_script_or_style(client, member, application, organisation):
     for url in urls:
         page = client.get(url).content.decode()
         assert "<script" not in page and "style=" not in page and " onclick" not in page, url
+
+
+@pytest.mark.parametrize("query", [{"state": "exploded"}, {"q": "shop\x00"}, {"region": "\U0001f4a5"}, {"q": "a\nb"}])
+def test_a_filter_that_is_not_valid_is_an_error_on_the_page_and_lists_everything(client, member, application, query):
+    client.force_login(member(ADMIN))
+    response = client.get(reverse("apps:list", kwargs={"slug": "acme"}), query)
+    assert response.status_code == 200
+    (field,) = query
+    assert response.context["filter_form"].errors[field]
+    page = response.content.decode()
+    assert 'class="field__error"' in page and application.name in page

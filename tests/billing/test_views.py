@@ -228,6 +228,15 @@ def test_invoices_are_grouped_with_totals_and_filtered_by_year(user_as, organisa
     assert client.get(reverse("billing:invoices", args=[organisation.slug]) + "?year=abc").status_code == 200
 
 
+@pytest.mark.parametrize("year", ["0000", "0001", "9999", "99999999999999999999", "-1", "2026\x00", "1e3"])
+@pytest.mark.parametrize("name", ["billing:invoices", "billing:invoices_csv"])
+def test_a_year_out_of_range_shows_the_latest_year(user_as, organisation, invoice, name, year):
+    client, _user = user_as(ACCOUNTING)
+    response = client.get(reverse(name, args=[organisation.slug]), {"year": year})
+    assert response.status_code == 200
+    assert invoice.number in response.content.decode()
+
+
 def test_invoice_detail_shows_lines_totals_and_pay_button(user_as, organisation, invoice, card):
     client, _user = user_as(ACCOUNTING)
     page = client.get(reverse("billing:invoice", args=[organisation.slug, invoice.pk])).content.decode()
@@ -325,6 +334,9 @@ def test_consumption_shows_month_to_date_estimate_chart_and_past_months(user_as,
     past = client.get(reverse("billing:consumption", args=[organisation.slug]) + "?month=2026-10").content.decode()
     assert "€3.90" in past and "shop-db" not in past
     assert client.get(reverse("billing:consumption", args=[organisation.slug]) + "?month=junk").status_code == 200
+    for month in ["0000-01", "0001-01", "9999-12", "2026-13", "1999-12", "2026-10\x00"]:
+        response = client.get(reverse("billing:consumption", args=[organisation.slug]), {"month": month})
+        assert response.status_code == 200 and response.context["is_current"], month
 
 
 def test_the_chart_draws_in_french_too(user_as, organisation, time_machine):
