@@ -387,6 +387,30 @@ def _check_may_invite(*, actor, organisation: Organisation, role: str) -> None:
         _check_may_manage(actor_membership=actor_membership, role=role)
 
 
+def _check_inviter_may_still_grant(invitation: Invitation) -> None:
+    """Refuse an invitation whose inviter may no longer give what it gives: they were demoted, left or were removed
+    since they sent it (the same rule as when they sent it, asked of their membership today). Platform staff who
+    invited from the Django admin keep the right as long as they hold the admin's permission to invite."""
+    inviter = invitation.invited_by
+    try:
+        if inviter is None or not inviter.is_active:
+            raise ValidationError("")
+        _check_may_invite(actor=inviter, organisation=invitation.organisation, role=invitation.role)
+    except ValidationError:
+        if inviter is not None and inviter.is_active and inviter.is_staff and inviter.has_perm(_STAFF_INVITE_PERM):
+            return
+        raise ValidationError(
+            _(
+                "This invitation can no longer be accepted: the person who sent it may no longer give this access. "
+                "Ask the organisation to send you a new invitation."
+            )
+        ) from None
+
+
+# What platform staff need to invite from the Django admin (its "add invitation" page).
+_STAFF_INVITE_PERM = "organisations.add_invitation"
+
+
 def _email_is_member(*, organisation: Organisation, email: str) -> bool:
     return (
         Membership.objects.filter(organisation=organisation)
@@ -481,7 +505,10 @@ def invitation_create(
 
 @transaction.atomic
 def invitation_resend(*, actor, invitation: Invitation, base_url: str, by_staff: bool = False) -> Invitation:
-    """Send the invitation again with a new token and a new expiry; the previous link stops working."""
+    """Send the invitation again with a new token and a new expiry; the previous link stops working.
+
+    The person who sends it again becomes its inviter: acceptance checks that they may still give the access.
+    """
     invitation = _invitation_locked(invitation)
     if not by_staff:
         _check_may_invite(actor=actor, organisation=invitation.organisation, role=invitation.role)
@@ -493,7 +520,8 @@ def invitation_resend(*, actor, invitation: Invitation, base_url: str, by_staff:
         token, invitation.token_hash = _new_token()
         invitation.sent_at = timezone.now()
         invitation.expires_at = invitation.sent_at + INVITATION_TTL
-        invitation.save(update_fields=["token_hash", "sent_at", "expires_at"])
+        invitation.invited_by = actor
+        invitation.save(update_fields=["token_hash", "sent_at", "expires_at", "invited_by"])
         activity_record(
             organisation=invitation.organisation,
             actor=actor,
@@ -600,6 +628,7 @@ def invitation_accept(*, user, token: str) -> Invitation:
         and Membership.objects.filter(organisation=invitation.organisation, user=user).exists()
     ):
         raise ValidationError(_("You are already a member of this organisation."))
+    _check_inviter_may_still_grant(invitation)
     _invitation_grant(invitation=invitation, user=user)
     invitation.state = Invitation.State.ACCEPTED
     invitation.accepted_by = user

@@ -115,3 +115,37 @@ class TestInvitationToOneApplication:
         assert response.status_code == 200
         assert "already been invited" in response.content.decode()
         assert Invitation.objects.count() == 1
+
+
+@pytest.mark.django_db
+class TestTheInviterMustStillBeAbleToShare:
+    """Accepting an invitation to one application asks again whether the inviter may share it."""
+
+    def accept(self, client, mailoutbox):
+        client.force_login(UserFactory(email=EMAIL))
+        return client.post(
+            reverse("organisations:invitation_accept", kwargs={"token": token_from(mailoutbox[-1])}), follow=True
+        )
+
+    @pytest.mark.parametrize("how", ["demoted", "removed"])
+    def test_an_inviter_who_lost_the_right_gives_nothing(self, client, member, application, mailoutbox, how):
+        from organisations import services as organisation_services
+
+        admin, manager = member(ADMIN), member(MANAGER)
+        client.force_login(manager)
+        invite(client, application, level="manage")
+        membership = Membership.objects.get(user=manager, organisation=application.organisation)
+        if how == "demoted":
+            organisation_services.membership_change_role(actor=admin, membership=membership, role=DEVELOPER)
+        else:
+            organisation_services.membership_remove(actor=admin, membership=membership)
+        response = self.accept(client, mailoutbox)
+        assert "may no longer give this access" in response.content.decode()
+        assert not ApplicationGrant.objects.exists()
+        assert Invitation.objects.get().state == Invitation.State.PENDING
+
+    def test_an_inviter_who_still_may_share(self, client, member, application, mailoutbox):
+        client.force_login(member(MANAGER))
+        invite(client, application, level="view")
+        self.accept(client, mailoutbox)
+        assert ApplicationGrant.objects.get().level == "view"

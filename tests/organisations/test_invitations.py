@@ -492,3 +492,96 @@ class TestRaces:
         )
         assert sum(error is not None for error in errors) == 1
         assert Invitation.objects.filter(organisation=organisation, email=INVITED).count() == 1
+
+
+class TestTheInviterMustStillBeAbleToGrant:
+    """Acceptance asks again whether the inviter may give the role, from their membership today."""
+
+    SECOND = "manager.second@example.com"
+
+    def refused(self, client, token):
+        response = client.post(invitation_url(token, "invitation_accept"), follow=True)
+        assert "may no longer give this access" in response.content.decode()
+        assert not Membership.objects.filter(user=response.wsgi_request.user, role=MANAGER).exclude(
+            organisation__is_personal=True
+        ).exists()
+        assert Invitation.objects.get(email=self.SECOND).state == Invitation.State.PENDING
+
+    def test_a_manager_demoted_cannot_bring_themselves_back_through_a_pending_link(
+        self, client, organisation, admin, member
+    ):
+        manager = member(MANAGER)
+        _, token = invite(actor=manager, organisation=organisation, email=self.SECOND, role=MANAGER)
+        services.membership_change_role(
+            actor=admin, membership=Membership.objects.get(user=manager, organisation=organisation), role=DEVELOPER
+        )
+        client.force_login(UserFactory(email=self.SECOND))
+        self.refused(client, token)
+
+    def test_an_admin_demoted_to_manager_can_no_longer_give_admin(self, client, organisation, admin, member):
+        other_admin = member(ADMIN)
+        _, token = invite(actor=other_admin, organisation=organisation, email=self.SECOND, role=ADMIN)
+        services.membership_change_role(
+            actor=admin, membership=Membership.objects.get(user=other_admin, organisation=organisation), role=MANAGER
+        )
+        client.force_login(UserFactory(email=self.SECOND))
+        client.post(invitation_url(token, "invitation_accept"))
+        assert not Membership.objects.filter(organisation=organisation, user__email=self.SECOND).exists()
+        assert Invitation.objects.get(email=self.SECOND).is_pending
+
+    @pytest.mark.parametrize("how", ["removed", "left", "deleted"])
+    def test_an_inviter_who_is_gone_can_no_longer_give_anything(self, client, organisation, admin, member, how):
+        manager = member(MANAGER)
+        _, token = invite(actor=manager, organisation=organisation, email=self.SECOND, role=DEVELOPER)
+        membership = Membership.objects.get(user=manager, organisation=organisation)
+        if how == "removed":
+            services.membership_remove(actor=admin, membership=membership)
+        elif how == "left":
+            services.membership_leave(membership=membership)
+        else:
+            manager.delete()
+        client.force_login(UserFactory(email=self.SECOND))
+        response = client.post(invitation_url(token, "invitation_accept"), follow=True)
+        assert "may no longer give this access" in response.content.decode()
+        assert not Membership.objects.filter(organisation=organisation, user__email=self.SECOND).exists()
+        assert Invitation.objects.get(email=self.SECOND).is_pending
+
+    def test_sent_again_by_someone_who_may_it_can_be_accepted(self, client, organisation, admin, member):
+        manager = member(MANAGER)
+        invitation, _ = invite(actor=manager, organisation=organisation, email=self.SECOND, role=MANAGER)
+        services.membership_change_role(
+            actor=admin, membership=Membership.objects.get(user=manager, organisation=organisation), role=DEVELOPER
+        )
+        services.invitation_resend(actor=admin, invitation=invitation, base_url="http://testserver/")
+        invitation.refresh_from_db()
+        assert invitation.invited_by == admin
+        client.force_login(UserFactory(email=self.SECOND))
+        client.post(invitation_url(token_from(mail.outbox[-1]), "invitation_accept"))
+        assert Membership.objects.get(organisation=organisation, user__email=self.SECOND).role == MANAGER
+
+    def test_signing_up_through_the_link_is_refused_too(self, client, organisation, admin, member):
+        manager = member(MANAGER)
+        _, token = invite(actor=manager, organisation=organisation, email=self.SECOND, role=MANAGER)
+        services.membership_remove(actor=admin, membership=Membership.objects.get(user=manager, organisation=organisation))
+        client.get(invitation_url(token, "invitation_signup"))
+        response = client.post(
+            "/accounts/signup/", {"email": self.SECOND, "password1": PASSWORD, "password2": PASSWORD}, follow=True
+        )
+        assert "may no longer give this access" in response.content.decode()
+        assert not Membership.objects.filter(organisation=organisation, user__email=self.SECOND).exists()
+
+    def test_an_invitation_from_platform_staff_is_accepted(self, client, organisation):
+        staff = UserFactory(is_staff=True, is_superuser=True)
+        services.invitation_create(
+            actor=staff, organisation=organisation, email=self.SECOND, role=ADMIN, base_url="http://t/", by_staff=True
+        )
+        client.force_login(UserFactory(email=self.SECOND))
+        client.post(invitation_url(token_from(mail.outbox[-1]), "invitation_accept"))
+        assert Membership.objects.get(organisation=organisation, user__email=self.SECOND).role == ADMIN
+
+    def test_the_service_refuses_it(self, organisation, admin, member):
+        manager = member(MANAGER)
+        _, token = invite(actor=manager, organisation=organisation, email=self.SECOND, role=DEVELOPER)
+        services.membership_remove(actor=admin, membership=Membership.objects.get(user=manager, organisation=organisation))
+        with pytest.raises(ValidationError, match="may no longer give"):
+            services.invitation_accept(user=UserFactory(email=self.SECOND), token=token)
