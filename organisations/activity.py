@@ -44,6 +44,7 @@ VERB_LABELS = {
     "grant.changed": _("Changed access to an application"),
     "grant.revoked": _("Revoked access to an application"),
     "grant.expired": _("Access to an application expired"),
+    "grant.ended_on_joining": _("Access to an application ended: the person joined the organisation"),
     "billing.profile_updated": _("Changed the billing details"),
     "billing.payment_method_added": _("Added a payment method"),
     "billing.payment_method_default": _("Changed the default payment method"),

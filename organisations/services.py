@@ -184,6 +184,9 @@ def _membership_create(
         organisation=organisation, user=user, role=role, invited_by=invited_by, expires_at=expires_at
     )
     membership_sync_rights(membership)
+    from apps.services import grants_end_on_joining  # apps depends on organisations, not the reverse
+
+    grants_end_on_joining(actor=actor, membership=membership)
     activity_record(
         organisation=organisation,
         actor=actor,
@@ -466,7 +469,11 @@ def invitation_create(
     if not by_staff:
         _check_may_invite(actor=actor, organisation=organisation, role=role)
     organisation = _lock(organisation)  # one invitation per address at a time, also when two requests race
-    if application is None and _email_is_member(organisation=organisation, email=email):
+    if _email_is_member(organisation=organisation, email=email):
+        if application is not None:
+            from apps.services import member_grant_refused  # apps depends on organisations, not the reverse
+
+            raise member_grant_refused(email=email)
         raise ValidationError({"email": _("%(email)s is already a member of this organisation.") % {"email": email}})
     if (
         Invitation.objects.pending()

@@ -502,9 +502,11 @@ class TestTheInviterMustStillBeAbleToGrant:
     def refused(self, client, token):
         response = client.post(invitation_url(token, "invitation_accept"), follow=True)
         assert "may no longer give this access" in response.content.decode()
-        assert not Membership.objects.filter(user=response.wsgi_request.user, role=MANAGER).exclude(
-            organisation__is_personal=True
-        ).exists()
+        assert (
+            not Membership.objects.filter(user=response.wsgi_request.user, role=MANAGER)
+            .exclude(organisation__is_personal=True)
+            .exists()
+        )
         assert Invitation.objects.get(email=self.SECOND).state == Invitation.State.PENDING
 
     def test_a_manager_demoted_cannot_bring_themselves_back_through_a_pending_link(
@@ -562,7 +564,9 @@ class TestTheInviterMustStillBeAbleToGrant:
     def test_signing_up_through_the_link_is_refused_too(self, client, organisation, admin, member):
         manager = member(MANAGER)
         _, token = invite(actor=manager, organisation=organisation, email=self.SECOND, role=MANAGER)
-        services.membership_remove(actor=admin, membership=Membership.objects.get(user=manager, organisation=organisation))
+        services.membership_remove(
+            actor=admin, membership=Membership.objects.get(user=manager, organisation=organisation)
+        )
         client.get(invitation_url(token, "invitation_signup"))
         response = client.post(
             "/accounts/signup/", {"email": self.SECOND, "password1": PASSWORD, "password2": PASSWORD}, follow=True
@@ -582,6 +586,8 @@ class TestTheInviterMustStillBeAbleToGrant:
     def test_the_service_refuses_it(self, organisation, admin, member):
         manager = member(MANAGER)
         _, token = invite(actor=manager, organisation=organisation, email=self.SECOND, role=DEVELOPER)
-        services.membership_remove(actor=admin, membership=Membership.objects.get(user=manager, organisation=organisation))
+        services.membership_remove(
+            actor=admin, membership=Membership.objects.get(user=manager, organisation=organisation)
+        )
         with pytest.raises(ValidationError, match="may no longer give"):
             services.invitation_accept(user=UserFactory(email=self.SECOND), token=token)
