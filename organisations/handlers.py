@@ -35,6 +35,17 @@ def accept_invitation_after_signup(sender, request, user, **kwargs):
     )
 
 
+def remember_two_factor_enrolment(sender, request, user, authenticator, **kwargs):
+    """A TOTP authenticator enrolled in this session counts as this session's second factor (``mixins``): its first
+    code was entered here."""
+    from allauth.mfa.models import Authenticator
+
+    from .mixins import TWO_FACTOR_ENROLLED_SESSION_KEY
+
+    if request is not None and authenticator.type == Authenticator.Type.TOTP and request.user.pk == user.pk:
+        request.session[TWO_FACTOR_ENROLLED_SESSION_KEY] = authenticator.pk
+
+
 def organisations_of_member(user_id: int) -> list[int]:
     """The organisations whose pages show this person as a member."""
     return list(Membership.objects.filter(user_id=user_id).values_list("organisation_id", flat=True))
