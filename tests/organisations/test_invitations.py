@@ -5,6 +5,7 @@ from datetime import timedelta
 import pytest
 import time_machine
 from allauth.account.models import EmailAddress
+from django.contrib.auth import get_user_model
 from django.core import mail
 from django.core.exceptions import ValidationError
 from django.db import connection
@@ -591,3 +592,52 @@ class TestTheInviterMustStillBeAbleToGrant:
         )
         with pytest.raises(ValidationError, match="may no longer give"):
             services.invitation_accept(user=UserFactory(email=self.SECOND), token=token)
+
+
+class TestSignUpWhenAnotherAccountHasTheAddress:
+    """The link proves the address: another account's claim on it must not strand the invitee without a word."""
+
+    OTHER = "other.account@example.com"
+
+    def sign_up_through_the_link(self, client, organisation, admin):
+        _, token = invite(actor=admin, organisation=organisation, email=INVITED, role=DEVELOPER)
+        to_signup = client.get(invitation_url(token, "invitation_signup"))
+        response = client.post(
+            to_signup["Location"], {"email": INVITED, "password1": PASSWORD, "password2": PASSWORD}, follow=True
+        )
+        return token, response
+
+    def test_an_unverified_address_on_another_account_does_not_stop_it(self, client, organisation, admin):
+        other = UserFactory(email=self.OTHER)
+        EmailAddress.objects.create(user=other, email=INVITED, verified=False, primary=False)
+        _, response = self.sign_up_through_the_link(client, organisation, admin)
+        user = response.wsgi_request.user
+        assert user.is_authenticated and user.email == INVITED
+        assert Membership.objects.get(organisation=organisation, user=user).role == DEVELOPER
+        assert EmailAddress.objects.get(email=INVITED).user == user
+        assert EmailAddress.objects.get(email=INVITED).verified
+        # The other account's claim, which proved nothing, is dropped; the rest of it is untouched.
+        assert list(other.emailaddress_set.values_list("email", "verified")) == [(self.OTHER, True)]
+        assert [message.subject for message in mail.outbox] == [mail.outbox[0].subject]  # only the invitation
+
+    @pytest.mark.parametrize("held_as", ["sign-in address of an unconfirmed account", "verified secondary address"])
+    def test_an_address_another_account_holds_sends_the_invitee_to_sign_in(self, client, organisation, admin, held_as):
+        if held_as == "verified secondary address":
+            other = UserFactory(email=self.OTHER)
+            EmailAddress.objects.create(user=other, email=INVITED, verified=True, primary=False)
+        else:
+            UserFactory(email=INVITED, verified=False)
+        accounts = get_user_model().objects.count()
+        token, response = self.sign_up_through_the_link(client, organisation, admin)
+        assert response.redirect_chain[-1][0] == f"/accounts/login/?next=%2Finvitations%2F{token}%2F"
+        assert f"An account already uses {INVITED}. Sign in with it to continue" in response.content.decode()
+        assert get_user_model().objects.count() == accounts
+        assert not Membership.objects.filter(organisation=organisation, user__email__iexact=INVITED).exists()
+        assert Invitation.objects.get().is_pending
+
+    def test_without_the_link_allauth_s_answer_stands(self, client, organisation):
+        other = UserFactory(email=self.OTHER)
+        EmailAddress.objects.create(user=other, email=INVITED, verified=False, primary=False)
+        client.post("/accounts/signup/", {"email": INVITED, "password1": PASSWORD, "password2": PASSWORD})
+        assert not get_user_model().objects.filter(email=INVITED).exists()
+        assert EmailAddress.objects.filter(user=other, email=INVITED, verified=False).exists()
