@@ -349,9 +349,8 @@ class TestWhoHasAccess:
         person = UserFactory(name="Gary Grantee", email="gary@example.com")
         assert "Gary Grantee" not in cached_page(client, app_url(application, "access"))
         with committed():
-            grant = app_services.grant_by_email(
-                actor=admin, application=application, email="gary@example.com", level="deploy", base_url=BASE_URL
-            )
+            # A grant by email is an invitation now; the grant its acceptance gives, directly.
+            grant = app_services.grant_set(actor=admin, application=application, user=person, level="deploy")
         assert "direct access" in row_of(cached_page(client, app_url(application, "access")), "Gary Grantee")
         with committed():
             app_services.grant_revoke(actor=admin, grant=grant)
