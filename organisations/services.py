@@ -410,6 +410,15 @@ def _check_inviter_may_still_grant(invitation: Invitation) -> None:
         ) from None
 
 
+def invitation_inviter_refusal(invitation: Invitation) -> str:
+    """Why the invitation can no longer be accepted because of its inviter (what acceptance would say), or ""."""
+    try:
+        _check_inviter_may_still_grant(invitation)
+    except ValidationError as error:
+        return " ".join(error.messages)
+    return ""
+
+
 # What platform staff need to invite from the Django admin (its "add invitation" page).
 _STAFF_INVITE_PERM = "organisations.add_invitation"
 

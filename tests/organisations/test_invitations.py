@@ -549,7 +549,22 @@ class TestTheInviterMustStillBeAbleToGrant:
         assert not Membership.objects.filter(organisation=organisation, user__email=self.SECOND).exists()
         assert Invitation.objects.get(email=self.SECOND).is_pending
 
-    def test_sent_again_by_someone_who_may_it_can_be_accepted(self, client, organisation, admin, member):
+    def test_the_invitation_page_says_so_before_anyone_signs_up_or_accepts(self, client, organisation, admin, member):
+        manager = member(MANAGER)
+        _, token = invite(actor=manager, organisation=organisation, email=self.SECOND, role=MANAGER)
+        services.membership_change_role(
+            actor=admin, membership=Membership.objects.get(user=manager, organisation=organisation), role=DEVELOPER
+        )
+        for signed_in in (False, True):
+            if signed_in:
+                client.force_login(UserFactory(email=self.SECOND))
+            page = client.get(invitation_url(token)).content.decode()
+            assert "may no longer give this access" in page
+            assert invitation_url(token, "invitation_accept") not in page
+            assert invitation_url(token, "invitation_signup") not in page
+            assert invitation_url(token, "invitation_decline") in page
+
+    def test_once_sent_again_by_someone_who_may_give_it_it_can_be_accepted(self, client, organisation, admin, member):
         manager = member(MANAGER)
         invitation, _ = invite(actor=manager, organisation=organisation, email=self.SECOND, role=MANAGER)
         services.membership_change_role(
