@@ -1,8 +1,10 @@
+from allauth.mfa.models import Authenticator
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from . import services
+from .mixins import TWO_FACTOR_ENROLLED_SESSION_KEY
 from .models import Membership
 
 
@@ -38,10 +40,6 @@ def accept_invitation_after_signup(sender, request, user, **kwargs):
 def remember_two_factor_enrolment(sender, request, user, authenticator, **kwargs):
     """A TOTP authenticator enrolled in this session counts as this session's second factor (``mixins``): its first
     code was entered here."""
-    from allauth.mfa.models import Authenticator
-
-    from .mixins import TWO_FACTOR_ENROLLED_SESSION_KEY
-
     if request is not None and authenticator.type == Authenticator.Type.TOTP and request.user.pk == user.pk:
         request.session[TWO_FACTOR_ENROLLED_SESSION_KEY] = authenticator.pk
 

@@ -390,33 +390,30 @@ def _check_may_invite(*, actor, organisation: Organisation, role: str) -> None:
         _check_may_manage(actor_membership=actor_membership, role=role)
 
 
-def _check_inviter_may_still_grant(invitation: Invitation) -> None:
-    """Refuse an invitation whose inviter may no longer give what it gives: they were demoted, left or were removed
-    since they sent it (the same rule as when they sent it, asked of their membership today). Platform staff who
-    invited from the Django admin keep the right as long as they hold the admin's permission to invite."""
+def _inviter_may_still_grant(invitation: Invitation) -> bool:
+    """Whether the inviter may still give what the invitation gives: the rule they met when sending it, asked of
+    their membership today (demoted, left, removed or deleted: no). Platform staff who invited from the Django admin
+    may as long as they hold the admin's permission to invite."""
     inviter = invitation.invited_by
+    if inviter is None or not inviter.is_active:
+        return False
+    if inviter.is_staff and inviter.has_perm(_STAFF_INVITE_PERM):
+        return True
     try:
-        if inviter is None or not inviter.is_active:
-            raise ValidationError("")
         _check_may_invite(actor=inviter, organisation=invitation.organisation, role=invitation.role)
     except ValidationError:
-        if inviter is not None and inviter.is_active and inviter.is_staff and inviter.has_perm(_STAFF_INVITE_PERM):
-            return
-        raise ValidationError(
-            _(
-                "This invitation can no longer be accepted: the person who sent it may no longer give this access. "
-                "Ask the organisation to send you a new invitation."
-            )
-        ) from None
+        return False
+    return True
 
 
 def invitation_inviter_refusal(invitation: Invitation) -> str:
-    """Why the invitation can no longer be accepted because of its inviter (what acceptance would say), or ""."""
-    try:
-        _check_inviter_may_still_grant(invitation)
-    except ValidationError as error:
-        return " ".join(error.messages)
-    return ""
+    """Why the invitation can no longer be accepted because of its inviter (what acceptance says), or ""."""
+    if _inviter_may_still_grant(invitation):
+        return ""
+    return _(
+        "This invitation can no longer be accepted: the person who sent it may no longer give this access. "
+        "Ask the organisation to send you a new invitation."
+    )
 
 
 # What platform staff need to invite from the Django admin (its "add invitation" page).
@@ -644,7 +641,8 @@ def invitation_accept(*, user, token: str) -> Invitation:
         and Membership.objects.filter(organisation=invitation.organisation, user=user).exists()
     ):
         raise ValidationError(_("You are already a member of this organisation."))
-    _check_inviter_may_still_grant(invitation)
+    if refusal := invitation_inviter_refusal(invitation):
+        raise ValidationError(refusal)
     _invitation_grant(invitation=invitation, user=user)
     invitation.state = Invitation.State.ACCEPTED
     invitation.accepted_by = user
