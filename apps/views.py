@@ -371,23 +371,17 @@ class AccessView(ApplicationTabMixin, ServiceFormMixin, FormView):
         return super().get_context_data(**kwargs)
 
     def perform(self, form):
-        grant = services.grant_by_email(
+        invitation = services.grant_by_email(
             actor=self.request.user,
             application=self.application,
             base_url=self.request.build_absolute_uri("/"),
             **form.cleaned_data,
         )
-        if isinstance(grant, Invitation):
-            messages.success(
-                self.request,
-                _("%(email)s has no account yet: an invitation to %(application)s was sent to them.")
-                % {"email": grant.email, "application": self.application.name},
-            )
-            return
+        # The same answer whether or not the address has an account: it says nothing about accounts.
         messages.success(
             self.request,
-            _("%(email)s now has %(level)s access to %(application)s.")
-            % {"email": grant.user.email, "level": grant.get_level_display(), "application": self.application.name},
+            _("An invitation to %(application)s was sent to %(email)s. The access starts once they accept it.")
+            % {"email": invitation.email, "application": self.application.name},
         )
 
     def get_success_url(self, result=None):

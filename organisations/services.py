@@ -199,6 +199,9 @@ def _membership_create(
         organisation=organisation, user=user, role=role, invited_by=invited_by, expires_at=expires_at
     )
     membership_sync_rights(membership)
+    from apps.services import grants_end_on_joining  # apps depends on organisations, not the reverse
+
+    grants_end_on_joining(actor=actor, membership=membership)
     activity_record(
         organisation=organisation,
         actor=actor,
@@ -405,6 +408,36 @@ def _check_may_invite(*, actor, organisation: Organisation, role: str) -> None:
         _check_may_manage(actor_membership=actor_membership, role=role)
 
 
+def _inviter_may_still_grant(invitation: Invitation) -> bool:
+    """Whether the inviter may still give what the invitation gives: the rule they met when sending it, asked of
+    their membership today (demoted, left, removed or deleted: no). Platform staff who invited from the Django admin
+    may as long as they hold the admin's permission to invite."""
+    inviter = invitation.invited_by
+    if inviter is None or not inviter.is_active:
+        return False
+    if inviter.is_staff and inviter.has_perm(_STAFF_INVITE_PERM):
+        return True
+    try:
+        _check_may_invite(actor=inviter, organisation=invitation.organisation, role=invitation.role)
+    except ValidationError:
+        return False
+    return True
+
+
+def invitation_inviter_refusal(invitation: Invitation) -> str:
+    """Why the invitation can no longer be accepted because of its inviter (what acceptance says), or ""."""
+    if _inviter_may_still_grant(invitation):
+        return ""
+    return _(
+        "This invitation can no longer be accepted: the person who sent it may no longer give this access. "
+        "Ask the organisation to send you a new invitation."
+    )
+
+
+# What platform staff need to invite from the Django admin (its "add invitation" page).
+_STAFF_INVITE_PERM = "organisations.add_invitation"
+
+
 def _email_is_member(*, organisation: Organisation, email: str) -> bool:
     return (
         Membership.objects.filter(organisation=organisation)
@@ -460,7 +493,11 @@ def invitation_create(
     if not by_staff:
         _check_may_invite(actor=actor, organisation=organisation, role=role)
     organisation = _lock(organisation)  # one invitation per address at a time, also when two requests race
-    if application is None and _email_is_member(organisation=organisation, email=email):
+    if _email_is_member(organisation=organisation, email=email):
+        if application is not None:
+            from apps.services import member_grant_refused  # apps depends on organisations, not the reverse
+
+            raise member_grant_refused(email=email)
         raise ValidationError({"email": _("%(email)s is already a member of this organisation.") % {"email": email}})
     if (
         Invitation.objects.pending()
@@ -499,7 +536,10 @@ def invitation_create(
 
 @transaction.atomic
 def invitation_resend(*, actor, invitation: Invitation, base_url: str, by_staff: bool = False) -> Invitation:
-    """Send the invitation again with a new token and a new expiry; the previous link stops working."""
+    """Send the invitation again with a new token and a new expiry; the previous link stops working.
+
+    The person who sends it again becomes its inviter: acceptance checks that they may still give the access.
+    """
     invitation = _invitation_locked(invitation)
     if not by_staff:
         _check_may_invite(actor=actor, organisation=invitation.organisation, role=invitation.role)
@@ -511,7 +551,8 @@ def invitation_resend(*, actor, invitation: Invitation, base_url: str, by_staff:
         token, invitation.token_hash = _new_token()
         invitation.sent_at = timezone.now()
         invitation.expires_at = invitation.sent_at + INVITATION_TTL
-        invitation.save(update_fields=["token_hash", "sent_at", "expires_at"])
+        invitation.invited_by = actor
+        invitation.save(update_fields=["token_hash", "sent_at", "expires_at", "invited_by"])
         activity_record(
             organisation=invitation.organisation,
             actor=actor,
@@ -618,6 +659,8 @@ def invitation_accept(*, user, token: str) -> Invitation:
         and Membership.objects.filter(organisation=invitation.organisation, user=user).exists()
     ):
         raise ValidationError(_("You are already a member of this organisation."))
+    if refusal := invitation_inviter_refusal(invitation):
+        raise ValidationError(refusal)
     _invitation_grant(invitation=invitation, user=user)
     invitation.state = Invitation.State.ACCEPTED
     invitation.accepted_by = user

@@ -471,6 +471,8 @@ class InvitationView(TemplateView):
             organisation=invitation.organisation,
             role=invitation.role_definition,
             is_invitee=is_invitee,
+            # Told before anyone signs up or accepts: the inviter may no longer give this access.
+            inviter_refusal=services.invitation_inviter_refusal(invitation),
             login_url=f"{reverse('account_login')}?{urlencode({'next': path})}",
             signup_url=reverse("organisations:invitation_signup", kwargs={"token": kwargs["token"]}),
             token=kwargs["token"],
