@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import Exists, Max, OuterRef, Sum
+from django.db.models import Exists, Max, OuterRef, Q, Sum
 from django.db.models.functions import ExtractYear, TruncMonth
 from django.utils import timezone
 
@@ -72,6 +72,19 @@ def billing_profile(*, organisation) -> BillingProfile:
 
 def payment_methods(*, organisation) -> list[PaymentMethod]:
     return list(PaymentMethod.objects.filter(organisation=organisation))
+
+
+def default_successor(*, organisation, excluding: PaymentMethod | None = None) -> PaymentMethod | None:
+    """The method that becomes the default when the default is removed: the most recent one that is not an expired
+    card (a card is valid to the end of its expiry month, as ``PaymentMethod.is_expired`` says)."""
+    today = timezone.localdate()
+    expired = Q(kind=PaymentMethod.Kind.CARD) & (
+        Q(card_exp_year__lt=today.year) | Q(card_exp_year=today.year, card_exp_month__lt=today.month)
+    )
+    methods = PaymentMethod.objects.filter(organisation=organisation).exclude(expired)
+    if excluding is not None:
+        methods = methods.exclude(pk=excluding.pk)
+    return methods.order_by("-created_at", "-id").first()
 
 
 @dataclass

@@ -199,19 +199,20 @@ def payment_method_set_default(*, actor, payment_method: PaymentMethod) -> Payme
 
 @transaction.atomic
 def payment_method_remove(*, actor, payment_method: PaymentMethod) -> None:
-    """Remove a payment method; the most recent other one becomes the default if it was the default."""
-    Organisation.objects.select_for_update().get(pk=payment_method.organisation_id)
+    """Remove a payment method; the most recent valid other one becomes the default if it was the default.
+
+    The method's row is read again under the organisation's lock: of two removals at once, the second finds it gone
+    and is refused, so one removal writes one activity entry.
+    """
+    organisation = Organisation.objects.select_for_update().get(pk=payment_method.organisation_id)
+    payment_method = PaymentMethod.objects.filter(pk=payment_method.pk, organisation=organisation).first()
+    if payment_method is None:
+        raise ValidationError(_("This payment method has already been removed."))
     was_default = payment_method.is_default
     label = str(payment_method)
-    organisation = payment_method.organisation
     payment_method.delete()
     if was_default:
-        successor = (
-            PaymentMethod.objects.filter(organisation=organisation)
-            .order_by("-created_at", "-id")
-            .exclude(kind=PaymentMethod.Kind.CARD, card_exp_year__lt=timezone.localdate().year)
-            .first()
-        )
+        successor = selectors.default_successor(organisation=organisation)
         if successor is not None:
             successor.is_default = True
             successor.save(update_fields=["is_default"])

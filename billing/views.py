@@ -334,8 +334,12 @@ class PaymentMethodRemoveView(BillingActionMixin, View):
     def post(self, request, *args, **kwargs):
         method = get_object_or_404(PaymentMethod, organisation=self.organisation, pk=kwargs["method_id"])
         label = str(method)
-        services.payment_method_remove(actor=request.user, payment_method=method)
-        messages.success(request, _("Payment method %(method)s removed.") % {"method": label})
+        try:
+            services.payment_method_remove(actor=request.user, payment_method=method)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("Payment method %(method)s removed.") % {"method": label})
         return redirect("billing:payment_methods", slug=self.organisation.slug)
 
 
