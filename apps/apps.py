@@ -6,8 +6,17 @@ class ApplicationsConfig(AppConfig):
     name = "apps"
     verbose_name = _("Applications")
 
+    def connect_organisation_deletion(self):
+        """An organisation's deletion takes its applications and add-ons."""
+        from organisations.signals import organisation_deleting
+
+        from . import handlers
+
+        organisation_deleting.connect(handlers.delete_organisation_resources, dispatch_uid="apps_organisation_deleting")
+
     def ready(self):
         """What changes an organisation's pages (organisations/generations.py)."""
+        self.connect_organisation_deletion()
         from billing.models import Flavor
         from organisations.generations import changes_organisation, changes_people
 

@@ -164,6 +164,36 @@ def application_delete(*, actor, application: Application, confirm_name: str) ->
         raise ValidationError(_("This application cannot be deleted while records depend on it.")) from error
 
 
+@transaction.atomic
+def organisation_resources_delete(*, actor, organisation: Organisation) -> None:
+    """Delete the organisation's add-ons and applications (with everything under them), for its deletion.
+
+    The orchestrator destroys the applications once the deletion has committed, from a background task: no call to
+    it inside the transaction, and none for a deletion that rolls back.
+    """
+    from .tasks import application_destroy
+
+    applications = list(Application.objects.select_for_update().filter(organisation=organisation).order_by("pk"))
+    Addon.objects.filter(organisation=organisation).delete()
+    Application.objects.filter(pk__in=[application.pk for application in applications]).delete()
+    described = [
+        {
+            "application_id": application.pk,
+            "organisation_id": application.organisation_id,
+            "name": application.name,
+            "region": application.region,
+            "runtime": application.runtime,
+        }
+        for application in applications
+    ]
+
+    def destroy() -> None:
+        for description in described:
+            application_destroy.enqueue(**description)
+
+    transaction.on_commit(destroy, robust=True)
+
+
 VERBS = {
     Action.START: "application.started",
     Action.STOP: "application.stopped",

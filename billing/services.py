@@ -225,6 +225,12 @@ def payment_method_remove(*, actor, payment_method: PaymentMethod) -> None:
     )
 
 
+@transaction.atomic
+def organisation_payment_methods_delete(*, organisation: Organisation) -> None:
+    """Forget the payment methods of an organisation being deleted (its payments keep their label)."""
+    PaymentMethod.objects.filter(organisation=organisation).delete()
+
+
 # Credits
 
 

@@ -26,10 +26,10 @@ class MembershipInline(admin.TabularInline):
 
 @admin.register(Organisation)
 class OrganisationAdmin(ReinforcedGuardedModelAdmin):
-    list_display = ["name", "slug", "is_personal", "require_two_factor", "created_at"]
-    list_filter = ["is_personal", "require_two_factor", "created_at"]
+    list_display = ["name", "slug", "is_personal", "require_two_factor", "created_at", "deleted_at"]
+    list_filter = ["is_personal", "require_two_factor", "created_at", "deleted_at"]
     search_fields = ["name", "slug", "memberships__user__email"]
-    readonly_fields = ["created_at"]
+    readonly_fields = ["created_at", "deleted_at"]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [MembershipInline]
 

@@ -45,6 +45,20 @@ def apply_validation_error(form, error: ValidationError) -> None:
         form.add_error(None, error)
 
 
+class RecentAuthenticationMixin:
+    """Sensitive changes ask for a recent sign-in (allauth's reauthentication), once the access checks have passed.
+
+    Put after ``OrganisationMixin``: a person who may not see the page gets 404/403, not a password prompt. A POST
+    interrupted by the prompt is replayed by allauth once the person has signed in again.
+    """
+
+    reauthentication_allow_get = False
+
+    def dispatch(self, request, *args, **kwargs):
+        check = reauthentication_required(super().dispatch, allow_get=self.reauthentication_allow_get)
+        return check(request, *args, **kwargs)
+
+
 class HomeView(TemplateView):
     """The signed-in person's organisations."""
 
@@ -113,13 +127,21 @@ class SettingsView(OrganisationMixin, FormView):
         return redirect("organisations:settings", slug=self.organisation.slug)
 
 
-class DeleteView(OrganisationMixin, FormView):
+class DeleteView(OrganisationMixin, RecentAuthenticationMixin, FormView):
+    """What stops the deletion, if anything (with where to settle it); otherwise the form, which asks for the name
+    and, to delete, a recent sign-in."""
+
     required_right = Right.DELETE_ORGANISATION
+    reauthentication_allow_get = True
     template_name = "organisations/delete.html"
     form_class = DeleteOrganisationForm
 
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "organisation": self.organisation}
+
+    def get_context_data(self, **kwargs):
+        kwargs["blockers"] = services.organisation_deletion_blockers(organisation=self.organisation)
+        return super().get_context_data(**kwargs)
 
     def form_valid(self, form):
         try:
@@ -144,20 +166,6 @@ INVITATION_SESSION_KEY = "organisations_invitation_token"
 def _base_url(request) -> str:
     """The console's scheme and host, for links in emails."""
     return request.build_absolute_uri("/")
-
-
-class RecentAuthenticationMixin:
-    """Sensitive changes ask for a recent sign-in (allauth's reauthentication), once the access checks have passed.
-
-    Put after ``OrganisationMixin``: a person who may not see the page gets 404/403, not a password prompt. A POST
-    interrupted by the prompt is replayed by allauth once the person has signed in again.
-    """
-
-    reauthentication_allow_get = False
-
-    def dispatch(self, request, *args, **kwargs):
-        check = reauthentication_required(super().dispatch, allow_get=self.reauthentication_allow_get)
-        return check(request, *args, **kwargs)
 
 
 class MembersView(OrganisationMixin, LazyPageMixin, ListView):

@@ -425,7 +425,8 @@ def test_deleting_the_organisation_keeps_its_invoices(organisation, usage, membe
     services.credit_note_issue(actor=admin, invoice=invoice, reason="Goodwill", amount=Decimal(1))
     organisation_services.organisation_delete(actor=admin, organisation=organisation, confirm_name=organisation.name)
     kept = Invoice.objects.get(pk=invoice.pk)
-    assert kept.organisation is None
+    assert kept.organisation == organisation and kept.organisation.is_deleted
     assert (kept.number, kept.buyer_name, kept.total) == (invoice.number, "Acme Web Agency SAS", invoice.total)
-    assert Invoice.objects.count() == 2 and Payment.objects.count() == 1
-    assert not UsageRecord.objects.exists() and not PaymentMethod.objects.exists()
+    assert Invoice.objects.filter(organisation=organisation).count() == 2 and Payment.objects.count() == 1
+    assert UsageRecord.objects.filter(organisation=organisation).count() == 60  # what the invoice was computed from
+    assert not PaymentMethod.objects.exists()
