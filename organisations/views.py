@@ -1,4 +1,5 @@
 import csv
+from dataclasses import dataclass
 from functools import cached_property, partial
 
 from allauth.account.adapter import get_adapter as get_account_adapter
@@ -15,6 +16,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import FormView, ListView, RedirectView, TemplateView
+from django.views.generic.base import ContextMixin, TemplateResponseMixin
 
 from console.lazy import lazy_value
 from console.navigation import sections_for
@@ -43,6 +45,62 @@ def apply_validation_error(form, error: ValidationError) -> None:
             form.add_error(field if field in form.fields else None, errors)
     else:
         form.add_error(None, error)
+
+
+class ServiceActionView(View):
+    """A POST-only action (delete, revoke, start...): a refusal becomes an error message, then back to the success
+    URL. ``perform`` calls the service and returns the success message."""
+
+    http_method_names = ["post"]
+
+    def perform(self) -> str:
+        raise NotImplementedError
+
+    def get_success_url(self) -> str:
+        raise NotImplementedError
+
+    def post(self, request, *args, **kwargs):
+        try:
+            message = self.perform()
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, message)
+        return redirect(self.get_success_url())
+
+
+@dataclass(frozen=True)
+class Confirmation:
+    """What a confirmation page says: what is about to happen, what will be lost, the button that does it."""
+
+    title: str
+    consequences: list[str]
+    button: str
+    cancel_url: str
+
+
+CONFIRM_FIELD = "confirm"
+
+
+class ConfirmedActionView(TemplateResponseMixin, ContextMixin, ServiceActionView):
+    """A destructive action behind a confirmation page, the action's own address: GET shows what will be lost
+    (``confirmation``) with a form posting ``confirm``; only that POST acts. A POST without it (a form or a script that
+    skipped the page) shows the page again and changes nothing. No script: the CSP forbids inline ones."""
+
+    http_method_names = ["get", "post"]
+    template_name = "confirm.html"
+
+    def confirmation(self) -> Confirmation:
+        raise NotImplementedError
+
+    def get(self, request, *args, **kwargs):
+        context = self.get_context_data(confirmation=self.confirmation(), confirm_field=CONFIRM_FIELD)
+        return self.render_to_response(context)
+
+    def post(self, request, *args, **kwargs):
+        if request.POST.get(CONFIRM_FIELD) != "yes":
+            return self.get(request, *args, **kwargs)
+        return super().post(request, *args, **kwargs)
 
 
 class RecentAuthenticationMixin:

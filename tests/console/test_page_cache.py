@@ -512,9 +512,10 @@ def assert_each_browser_has_its_own_tokens(first, second, address: str, action: 
 class TestCsrf:
     def test_the_start_stop_forms_of_a_cached_application_page(self, client, admin, member, application):
         second = browser_of(member(ADMIN), enforce_csrf_checks=True)
-        assert_each_browser_has_its_own_tokens(client, second, app_url(application), app_url(application, "stop"))
+        # Stopping is confirmed on a page of its own (a link); restarting is a form of the application's page.
+        assert_each_browser_has_its_own_tokens(client, second, app_url(application), app_url(application, "restart"))
         application.refresh_from_db()
-        assert application.state == Application.State.STOPPED
+        assert application.state == Application.State.RUNNING
 
     def test_the_invitation_forms_of_a_cached_members_page(self, client, organisation, admin, member):
         invitation, _token = invite(actor=admin, organisation=organisation, email="new@example.com", role=DEVELOPER)
