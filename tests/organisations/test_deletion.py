@@ -235,3 +235,35 @@ def test_deleting_from_the_page(client, organisation, admin, world, django_captu
 def test_a_manager_may_not_delete(client, organisation, member, world):
     client.force_login(member(MANAGER))
     assert client.get(delete_url(organisation)).status_code == 403
+
+
+# Platform staff
+
+
+@pytest.fixture
+def staff_client(client, db):
+    from tests.accounts.factories import UserFactory
+
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    return client
+
+
+def test_staff_delete_through_the_same_rules(staff_client, organisation, world, django_capture_on_commit_callbacks):
+    url = reverse("admin:organisations_organisation_delete", args=[organisation.pk])
+    assert staff_client.get(url).status_code == 200  # the invoices a deletion keeps are not "protected" objects
+    response = staff_client.post(url, {"post": "yes"}, follow=True)
+    assert "Invoices not paid yet" in response.content.decode()
+    assert_untouched(organisation)
+
+    set_status(world["invoice"], Invoice.Status.PAID)
+    with django_capture_on_commit_callbacks(execute=True):
+        staff_client.post(url, {"post": "yes"})
+    organisation.refresh_from_db()
+    assert organisation.is_deleted
+    assert RecordingOrchestrator.destroyed == [(world["application"].pk, "shop-front")]
+    # Staff still find the organisation and its invoices.
+    invoices = staff_client.get(reverse("admin:billing_invoice_changelist"), {"q": "Acme"}).content.decode()
+    assert world["invoice"].number in invoices
+    assert (
+        staff_client.get(reverse("admin:organisations_organisation_change", args=[organisation.pk])).status_code == 200
+    )
