@@ -601,3 +601,17 @@ def test_removing_the_last_payment_method_says_none_is_left(user_as, organisatio
     client, _user = user_as(ADMIN)
     page = client.get(reverse("billing:payment_method_remove", args=[organisation.slug, card.pk])).content.decode()
     assert "no other valid one is left" in page
+
+
+def test_a_removal_that_lost_a_race_is_a_message(user_as, organisation, card):
+    from unittest import mock
+
+    from django.core.exceptions import ValidationError
+
+    client, _user = user_as(ADMIN)
+    url = reverse("billing:payment_method_remove", args=[organisation.slug, card.pk])
+    lost = ValidationError("This payment method has already been removed.")
+    with mock.patch("billing.services.payment_method_remove", side_effect=lost):
+        response = client.post(url, {"confirm": "yes"}, follow=True)
+    assert response.redirect_chain[-1][0] == reverse("billing:payment_methods", args=["acme"])
+    assert "This payment method has already been removed." in response.content.decode()
