@@ -174,8 +174,11 @@ def payment_method_add_bank_transfer(*, actor, organisation: Organisation) -> Pa
 
 @transaction.atomic
 def payment_method_set_default(*, actor, payment_method: PaymentMethod) -> PaymentMethod:
-    """Make ``payment_method`` the one default of its organisation."""
+    """Make ``payment_method`` the one default of its organisation (refused if it was removed meanwhile)."""
     Organisation.objects.select_for_update().get(pk=payment_method.organisation_id)
+    payment_method = PaymentMethod.objects.filter(pk=payment_method.pk).first()
+    if payment_method is None:
+        raise ValidationError(_("This payment method has already been removed."))
     previous = PaymentMethod.objects.filter(organisation_id=payment_method.organisation_id, is_default=True).first()
     if previous is not None and previous.pk == payment_method.pk:
         return payment_method

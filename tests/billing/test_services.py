@@ -387,6 +387,8 @@ def test_removing_a_payment_method_twice_is_refused_and_logged_once(organisation
     services.payment_method_remove(actor=admin, payment_method=card)
     with pytest.raises(ValidationError, match="already been removed"):
         services.payment_method_remove(actor=admin, payment_method=stale)
+    with pytest.raises(ValidationError, match="already been removed"):
+        services.payment_method_set_default(actor=admin, payment_method=stale)
     assert Activity.objects.filter(verb="billing.payment_method_removed").count() == 1
 
 
