@@ -154,12 +154,45 @@ def application_delete(*, actor, application: Application, confirm_name: str) ->
         verb="application.deleted",
         before={"name": application.name, "state": application.state},
     )
-    orchestrator().destroy(application)
+    _destroy_after_commit([application])
     try:
         with transaction.atomic():
             application.delete()
     except ProtectedError as error:  # e.g. billing records that must outlive it
         raise ValidationError(_("This application cannot be deleted while records depend on it.")) from error
+
+
+def _destroy_after_commit(applications: list[Application]) -> None:
+    """Have the orchestrator destroy ``applications`` from background tasks once the deletion has committed: no call
+    to it inside the transaction, and none for a deletion that rolls back (their rows are gone by then: described)."""
+    from .tasks import application_destroy
+
+    described = [
+        {
+            "application_id": application.pk,
+            "organisation_id": application.organisation_id,
+            "name": application.name,
+            "region": application.region,
+            "runtime": application.runtime,
+        }
+        for application in applications
+    ]
+
+    def destroy() -> None:
+        for description in described:
+            application_destroy.enqueue(**description)
+
+    transaction.on_commit(destroy, robust=True)
+
+
+@transaction.atomic
+def organisation_resources_delete(*, actor, organisation: Organisation) -> None:
+    """Delete the organisation's add-ons and applications (with everything under them), for its deletion; the
+    orchestrator destroys the applications once the deletion has committed."""
+    applications = list(Application.objects.select_for_update().filter(organisation=organisation).order_by("pk"))
+    Addon.objects.filter(organisation=organisation).delete()
+    Application.objects.filter(pk__in=[application.pk for application in applications]).delete()
+    _destroy_after_commit(applications)
 
 
 VERBS = {

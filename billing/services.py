@@ -173,8 +173,11 @@ def payment_method_add_bank_transfer(*, actor, organisation: Organisation) -> Pa
 
 @transaction.atomic
 def payment_method_set_default(*, actor, payment_method: PaymentMethod) -> PaymentMethod:
-    """Make ``payment_method`` the one default of its organisation."""
+    """Make ``payment_method`` the one default of its organisation (refused if it was removed meanwhile)."""
     Organisation.objects.select_for_update().get(pk=payment_method.organisation_id)
+    payment_method = PaymentMethod.objects.filter(pk=payment_method.pk).first()
+    if payment_method is None:
+        raise ValidationError(_("This payment method has already been removed."))
     previous = PaymentMethod.objects.filter(organisation_id=payment_method.organisation_id, is_default=True).first()
     if previous is not None and previous.pk == payment_method.pk:
         return payment_method
@@ -198,19 +201,20 @@ def payment_method_set_default(*, actor, payment_method: PaymentMethod) -> Payme
 
 @transaction.atomic
 def payment_method_remove(*, actor, payment_method: PaymentMethod) -> None:
-    """Remove a payment method; the most recent other one becomes the default if it was the default."""
-    Organisation.objects.select_for_update().get(pk=payment_method.organisation_id)
+    """Remove a payment method; the most recent valid other one becomes the default if it was the default.
+
+    The method's row is read again under the organisation's lock: of two removals at once, the second finds it gone
+    and is refused, so one removal writes one activity entry.
+    """
+    organisation = Organisation.objects.select_for_update().get(pk=payment_method.organisation_id)
+    payment_method = PaymentMethod.objects.filter(pk=payment_method.pk, organisation=organisation).first()
+    if payment_method is None:
+        raise ValidationError(_("This payment method has already been removed."))
     was_default = payment_method.is_default
     label = str(payment_method)
-    organisation = payment_method.organisation
     payment_method.delete()
     if was_default:
-        successor = (
-            PaymentMethod.objects.filter(organisation=organisation)
-            .order_by("-created_at", "-id")
-            .exclude(kind=PaymentMethod.Kind.CARD, card_exp_year__lt=timezone.localdate().year)
-            .first()
-        )
+        successor = selectors.default_successor(organisation=organisation)
         if successor is not None:
             successor.is_default = True
             successor.save(update_fields=["is_default"])
@@ -221,6 +225,12 @@ def payment_method_remove(*, actor, payment_method: PaymentMethod) -> None:
         target=None,
         before={"method": label, "default": was_default},
     )
+
+
+@transaction.atomic
+def organisation_payment_methods_delete(*, organisation: Organisation) -> None:
+    """Forget the payment methods of an organisation being deleted (its payments keep their label)."""
+    PaymentMethod.objects.filter(organisation=organisation).delete()
 
 
 # Credits

@@ -8,6 +8,7 @@ that the actor holds the right (403 otherwise), so these rules are the ones a ri
 import hashlib
 import secrets
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import timedelta
 
 from allauth.account.models import EmailAddress
@@ -27,8 +28,15 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from . import signals
 from .activity import activity_record
-from .models import Invitation, Membership, Organisation, OrganisationUserObjectPermission
+from .models import (
+    Invitation,
+    Membership,
+    Organisation,
+    OrganisationGroupObjectPermission,
+    OrganisationUserObjectPermission,
+)
 from .roles import Right, roles
 
 
@@ -64,8 +72,14 @@ def _revoke_rights(membership: Membership) -> None:
 
 
 def _lock(organisation: Organisation) -> Organisation:
-    """Lock the organisation row: changes that could take away its last Admin run one at a time."""
-    return Organisation.objects.select_for_update().get(pk=organisation.pk)
+    """Lock the organisation row: changes that could take away its last Admin run one at a time.
+
+    A deleted organisation changes no more (and is not deleted twice).
+    """
+    organisation = Organisation.objects.select_for_update().get(pk=organisation.pk)
+    if organisation.is_deleted:
+        raise ValidationError(_("This organisation has been deleted."))
+    return organisation
 
 
 def _other_admins_exist(membership: Membership) -> bool:
@@ -155,14 +169,39 @@ def organisation_update(*, actor, organisation: Organisation, name: str, descrip
     return organisation
 
 
+@dataclass(frozen=True)
+class DeletionBlocker:
+    """Why the organisation cannot be deleted yet, and where to settle it."""
+
+    message: str
+    url: str = ""
+    link_label: str = ""
+
+
+def organisation_deletion_blockers(*, organisation: Organisation) -> list[DeletionBlocker]:
+    """What stops the organisation from being deleted now, as every app sees it (``signals.deletion_blockers``)."""
+    blockers = []
+    for _receiver, found in signals.deletion_blockers.send(sender=Organisation, organisation=organisation):
+        blockers.extend(found or ())
+    return blockers
+
+
 @transaction.atomic
 def organisation_delete(*, actor, organisation: Organisation, confirm_name: str) -> None:
-    """Delete the organisation and everything in it, once its exact name has been typed."""
+    """Delete the organisation once its exact name has been typed and nothing blocks it.
+
+    Its members, invitations, rights, applications (destroyed by the orchestrator after the commit) and add-ons go.
+    Its row stays, marked deleted, with its invoices, the usage they were computed from and its log: those are
+    records that outlive it (platform staff see them in the admin), and its slug is never given to another.
+    """
     if organisation.is_personal:
         raise ValidationError(_("A personal space cannot be deleted."))
     if confirm_name != organisation.name:
         raise ValidationError({"confirm_name": _("Type the organisation's name exactly to confirm.")})
     organisation = _lock(organisation)
+    blockers = organisation_deletion_blockers(organisation=organisation)
+    if blockers:
+        raise ValidationError([blocker.message for blocker in blockers], code="deletion_blocked")
     activity_record(
         organisation=organisation,
         actor=actor,
@@ -170,7 +209,13 @@ def organisation_delete(*, actor, organisation: Organisation, confirm_name: str)
         target=organisation,
         before={"name": organisation.name},
     )
-    organisation.delete()
+    signals.organisation_deleting.send(sender=Organisation, organisation=organisation, actor=actor)
+    Invitation.objects.filter(organisation=organisation).delete()
+    OrganisationUserObjectPermission.objects.filter(content_object=organisation).delete()
+    OrganisationGroupObjectPermission.objects.filter(content_object=organisation).delete()
+    Membership.objects.filter(organisation=organisation).delete()
+    organisation.deleted_at = timezone.now()
+    organisation.save(update_fields=["deleted_at"])
 
 
 @transaction.atomic
