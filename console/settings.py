@@ -107,6 +107,16 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # `make run` serves each request in its own thread: readers never wait for the writer (WAL), a writer waits
+    # for the one before it (busy timeout, seconds), and takes the write lock when its transaction begins, since
+    # SQLite cannot wait for a lock upgrade from read to write and answers "database is locked" at once.
+    DATABASES["default"]["OPTIONS"] = {
+        "init_command": "PRAGMA journal_mode=WAL",
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        **DATABASES["default"].get("OPTIONS", {}),
+    }
 
 # A real cache: allauth's rate limits count in it. Redis when REDIS_URL is set (production: shared by every
 # worker), otherwise one process's memory, which is enough for `make run` and the tests.

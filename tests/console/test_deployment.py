@@ -1,5 +1,6 @@
 """Production settings, security headers, migrations and the demo command."""
 
+import json
 import os
 import subprocess
 import sys
@@ -118,3 +119,77 @@ class TestDemoData:
         response = client.post("/accounts/login/", {"login": "admin@acme.example", "password": "acme-demo-2026"})
         assert response.status_code == 302
         assert client.get(f"/o/{acme.slug}/overview/").status_code == 200
+
+
+CONCURRENT_WRITES = """
+import json
+import threading
+import time
+
+import django
+
+django.setup()
+from django.conf import settings
+from django.db import connection, connections, transaction
+
+with connection.cursor() as cursor:
+    cursor.execute("CREATE TABLE hit (id integer PRIMARY KEY, seen integer NOT NULL)")
+    journal_mode = cursor.execute("PRAGMA journal_mode").fetchone()[0]
+connection.close()
+errors = []
+barrier = threading.Barrier(8)
+
+
+def post_forms():
+    # What a form's service does: read, then write, in one transaction; several requests at once.
+    try:
+        barrier.wait()
+        for _ in range(20):
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute("SELECT count(*) FROM hit")
+                (seen,) = cursor.fetchone()
+                time.sleep(0.002)
+                cursor.execute("INSERT INTO hit (seen) VALUES (%s)", [seen])
+    except Exception as error:
+        errors.append(repr(error))
+    finally:
+        connections.close_all()
+
+
+threads = [threading.Thread(target=post_forms) for _ in range(8)]
+for thread in threads:
+    thread.start()
+for thread in threads:
+    thread.join()
+with connection.cursor() as cursor:
+    cursor.execute("SELECT count(*), count(DISTINCT seen) FROM hit")
+    rows, distinct = cursor.fetchone()
+print(json.dumps({"errors": errors, "rows": rows, "distinct": distinct, "journal_mode": journal_mode,
+                  "options": settings.DATABASES["default"]["OPTIONS"]}))
+"""
+
+
+def test_the_default_sqlite_database_takes_concurrent_writes(tmp_path):
+    """`make run` on SQLite: eight threads posting at once all succeed, one writer after the other."""
+    env = {key: value for key, value in os.environ.items() if key not in {"PYTEST_VERSION", "PYTEST_CURRENT_TEST"}}
+    env.update(DEBUG="1", DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}")
+    env.pop("REDIS_URL", None)
+    result = subprocess.run(
+        [sys.executable, "-c", CONCURRENT_WRITES], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    out = json.loads(result.stdout.strip().splitlines()[-1])
+    assert out["errors"] == []
+    assert out["journal_mode"] == "wal"
+    assert out["options"]["transaction_mode"] == "IMMEDIATE" and out["options"]["timeout"] >= 5
+    # Every transaction saw the one before it: the writes were one after the other, none lost.
+    assert out["rows"] == out["distinct"] == 8 * 20
+
+
+def test_postgresql_is_not_given_the_sqlite_options():
+    script = "import django; django.setup(); from django.conf import settings; print(settings.DATABASES['default'])"
+    env = {key: value for key, value in os.environ.items() if key not in {"PYTEST_VERSION", "PYTEST_CURRENT_TEST"}}
+    env.update(DEBUG="1", DATABASE_URL="postgres://postgres@127.0.0.1:5432/console")
+    result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert "transaction_mode" not in result.stdout and "init_command" not in result.stdout
