@@ -193,3 +193,38 @@ def test_postgresql_is_not_given_the_sqlite_options():
     result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert "transaction_mode" not in result.stdout and "init_command" not in result.stdout
+
+
+CLIENT_ADDRESS = """
+import django
+
+django.setup()
+from allauth.account.adapter import get_adapter
+from django.test import RequestFactory
+
+request = RequestFactory().get("/", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="{forwarded}", HTTP_X_REAL_IP="{real}")
+print(get_adapter().get_client_ip(request))
+"""
+
+
+@pytest.mark.parametrize(
+    ("env", "address"),
+    [
+        ({}, "10.0.0.2"),  # no proxy of ours: X-Forwarded-For is the client's own word
+        ({"TRUSTED_PROXY_COUNT": "1"}, "10.0.0.1"),
+        ({"TRUSTED_PROXY_COUNT": "2"}, "203.0.113.7"),
+        ({"TRUSTED_CLIENT_IP_HEADER": "X-Real-IP"}, "192.0.2.4"),
+    ],
+)
+def test_the_client_address_follows_the_trusted_proxies_of_the_environment(env, address):
+    script = CLIENT_ADDRESS.format(forwarded="198.51.100.1, 203.0.113.7, 10.0.0.1", real="192.0.2.4")
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        env=production_env(DATABASE_URL="sqlite:///:memory:", **env),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == address
