@@ -89,7 +89,7 @@ def test_the_run_s_queries_do_not_grow_with_the_organisations(count):
     with CaptureQueriesContext(connection) as queries:
         report = run_month()
     assert len(report.issued) == count
-    # The count of invoiced, the grouped usage (a server-side cursor), then one transaction: the sequence
+    # The count of invoiced, the grouped usage of the batch (one query), then one transaction: the sequence
     # (insert-or-ignore, lock, update), the invoiced check, organisations, profiles, credits, and the inserts of
     # invoices, lines and activity entries: a fixed number, whatever the number of organisations.
     assert len(queries) == 14, [query["sql"][:60] for query in queries.captured_queries]
