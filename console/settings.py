@@ -107,6 +107,9 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+# PgBouncer in transaction mode: a server-side cursor (QuerySet.iterator()) cannot outlive its transaction there.
+# The console's own long reads are chunked queries (organisations/keyset.py); this covers any other iterator().
+DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env_bool("DISABLE_SERVER_SIDE_CURSORS")
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # `make run` serves each request in its own thread: readers never wait for the writer (WAL), a writer waits
     # for the one before it (busy timeout, seconds), and takes the write lock when its transaction begins, since

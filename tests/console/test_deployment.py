@@ -186,13 +186,30 @@ def test_the_default_sqlite_database_takes_concurrent_writes(tmp_path):
     assert out["rows"] == out["distinct"] == 8 * 20
 
 
-def test_postgresql_is_not_given_the_sqlite_options():
-    script = "import django; django.setup(); from django.conf import settings; print(settings.DATABASES['default'])"
+DATABASE_SETTINGS = """
+import json
+
+import django
+
+django.setup()
+from django.conf import settings
+
+print(json.dumps(settings.DATABASES["default"], default=str))
+"""
+
+
+@pytest.mark.parametrize("disable", ["", "1"])
+def test_postgresql_gets_no_sqlite_options_and_server_side_cursors_from_the_environment(disable):
     env = {key: value for key, value in os.environ.items() if key not in {"PYTEST_VERSION", "PYTEST_CURRENT_TEST"}}
-    env.update(DEBUG="1", DATABASE_URL="postgres://postgres@127.0.0.1:5432/console")
-    result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True)
+    env.update(DEBUG="1", DATABASE_URL="postgres://postgres@127.0.0.1:5432/db", DISABLE_SERVER_SIDE_CURSORS=disable)
+    result = subprocess.run(
+        [sys.executable, "-c", DATABASE_SETTINGS], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
     assert result.returncode == 0, result.stderr
-    assert "transaction_mode" not in result.stdout and "init_command" not in result.stdout
+    database = json.loads(result.stdout.strip().splitlines()[-1])
+    assert "transaction_mode" not in database["OPTIONS"] and "init_command" not in database["OPTIONS"]
+    # Django reads it beside OPTIONS, not in them.
+    assert database["DISABLE_SERVER_SIDE_CURSORS"] is bool(disable)
 
 
 CLIENT_ADDRESS = """
