@@ -3,14 +3,7 @@ larger than a chunk, with server-side cursors on and off, and through PgBouncer 
 
 import csv
 import io
-import os
-import pwd
-import shutil
-import socket
-import subprocess
-import tempfile
 import threading
-import time
 from datetime import timedelta
 
 import pytest
@@ -112,85 +105,8 @@ def test_the_export_of_a_log_larger_than_a_chunk_is_exactly_the_organisation_s(
     assert_exactly_its_log(exported(client, acme), acme)
 
 
-# Through PgBouncer in transaction mode: every query may run on whichever server connection is free.
-
-
-def _pgbouncer_binary() -> str:
-    for candidate in (shutil.which("pgbouncer"), "/usr/sbin/pgbouncer"):
-        if candidate and os.access(candidate, os.X_OK):
-            return candidate
-    pytest.fail("PgBouncer is not installed: apt-get install pgbouncer (make test installs it).")
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@pytest.fixture
-def pgbouncer():
-    """A PgBouncer in transaction mode on a free port in front of the test database, with two server connections
-    for all its clients; yields its port, and stops it."""
-    binary = _pgbouncer_binary()
-    database = connection.settings_dict
-    directory = tempfile.mkdtemp(prefix="pgbouncer-")
-    port = _free_port()
-    server = f"host={database['HOST'] or '127.0.0.1'} port={database['PORT'] or 5432} dbname={database['NAME']}"
-    if database["PASSWORD"]:
-        server += f" password={database['PASSWORD']}"
-    config = os.path.join(directory, "pgbouncer.ini")
-    with open(config, "w") as file:
-        file.write(
-            f"[databases]\n{database['NAME']} = {server}\n"
-            f"[pgbouncer]\nlisten_addr = 127.0.0.1\nlisten_port = {port}\nunix_socket_dir =\n"
-            f"auth_type = trust\nauth_file = {directory}/users.txt\n"
-            "pool_mode = transaction\ndefault_pool_size = 2\nmax_client_conn = 50\n"
-            f"logfile = {directory}/pgbouncer.log\n"
-            "ignore_startup_parameters = extra_float_digits,options\n"
-        )
-    with open(os.path.join(directory, "users.txt"), "w") as file:
-        file.write(f'"{database["USER"]}" ""\n')
-    command = [binary, config]
-    if os.geteuid() == 0:  # PgBouncer refuses to run as root
-        user = pwd.getpwnam("postgres" if _user_exists("postgres") else "nobody")
-        os.chmod(directory, 0o755)
-        for path in (directory, config, os.path.join(directory, "users.txt")):
-            os.chown(path, user.pw_uid, user.pw_gid)
-        command = [binary, "-u", user.pw_name, config]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    log = _read(os.path.join(directory, "pgbouncer.log"))
-                    pytest.fail(f"PgBouncer did not start: {process.stdout.read().decode()} {log}")
-                time.sleep(0.05)
-        yield port
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-        shutil.rmtree(directory, ignore_errors=True)
-
-
-def _user_exists(name: str) -> bool:
-    try:
-        pwd.getpwnam(name)
-    except KeyError:
-        return False
-    return True
-
-
-def _read(path: str) -> str:
-    try:
-        with open(path) as file:
-            return file.read()
-    except OSError:
-        return ""
+# Through PgBouncer in transaction mode (tests/conftest.py starts it): every query may run on whichever server
+# connection is free, and a cursor left open may be found by another client.
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PgBouncer pools PostgreSQL connections")
@@ -204,8 +120,6 @@ def test_exports_through_pgbouncer_in_transaction_mode_never_mix_organisations(
     write_log(*organisations)
     admins = [MembershipFactory(organisation=organisation, role=ADMIN).user for organisation in organisations]
     expected = {organisation.slug: the_log_of(organisation) for organisation in organisations}
-    database = connection.settings_dict  # every thread's connection is made from this one dictionary
-    saved = {key: database.get(key) for key in ("PORT", "DISABLE_SERVER_SIDE_CURSORS", "CONN_MAX_AGE")}
     results, errors = {}, []
     barrier = threading.Barrier(len(organisations))
 
@@ -221,19 +135,12 @@ def test_exports_through_pgbouncer_in_transaction_mode_never_mix_organisations(
         finally:
             connections.close_all()
 
-    connections.close_all()
-    database.update(PORT=str(pgbouncer), DISABLE_SERVER_SIDE_CURSORS=not server_side_cursors, CONN_MAX_AGE=0)
-    try:
-        connection.ensure_connection()
-        assert connection.connection.info.port == pgbouncer  # the connections go through PgBouncer
+    with pgbouncer.serving(server_side_cursors=server_side_cursors):
         threads = [threading.Thread(target=export, args=pair) for pair in zip(organisations, admins, strict=True)]
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join(timeout=120)
-    finally:
-        connections.close_all()
-        database.update(saved)
     assert errors == []
     for (slug, _attempt), labels in results.items():
         assert labels == expected[slug], slug
