@@ -34,11 +34,20 @@ def previous_month(day: date) -> date:
     return (day.replace(day=1) - timedelta(days=1)).replace(day=1)
 
 
-def usage_groups(*, start: date, end: date, organisation=None, uninvoiced_only: bool = False):
+def usage_groups(
+    *,
+    start: date,
+    end: date,
+    organisation=None,
+    uninvoiced_only: bool = False,
+    after_organisation_id: int | None = None,
+    organisations: int | None = None,
+):
     """Usage between ``start`` and ``end`` (excluded) summed per organisation and service, in ONE grouped query.
 
     One row per organisation, service, flavor or plan, and unit price: the lines of the month's invoices. The
-    database does the summing, so the cost does not grow with Python loops over usage rows.
+    database does the summing, so the cost does not grow with Python loops over usage rows. ``organisations``
+    keeps the first that many organisations (by id) after ``after_organisation_id``: one batch of a run.
     """
     usage = UsageRecord.objects.filter(day__gte=start, day__lt=end)
     if organisation is not None:
@@ -51,6 +60,11 @@ def usage_groups(*, start: date, end: date, organisation=None, uninvoiced_only: 
                 )
             )
         )
+    if after_organisation_id is not None:
+        usage = usage.filter(organisation_id__gt=after_organisation_id)
+    if organisations is not None:
+        first = usage.values("organisation_id").distinct().order_by("organisation_id")[:organisations]
+        usage = usage.filter(organisation_id__in=first)
     return (
         usage.values("organisation_id", "kind", "service_key", "unit_price", "flavor__name", "plan__kind", "plan__name")
         .annotate(quantity=Sum("quantity"), name=Max("service_name"))

@@ -33,6 +33,7 @@ from .forms import (
     OrganisationForm,
     TwoFactorSettingForm,
 )
+from .keyset import in_chunks
 from .mixins import OrganisationMixin
 from .models import Invitation, Membership
 from .pagination import CappedPaginator, PageNumberMixin
@@ -457,6 +458,7 @@ class ActivityExportView(OrganisationMixin, ActivityFilterMixin, View):
     """The activity log, with the page's filters, as CSV."""
 
     required_right = Right.VIEW_ACTIVITY
+    chunk_size = 2000  # rows per query: each chunk is read by a query of its own (organisations/keyset.py)
 
     def get(self, request, *args, **kwargs):
         activities = self.filtered_activity()
@@ -465,7 +467,7 @@ class ActivityExportView(OrganisationMixin, ActivityFilterMixin, View):
 
         def rows():
             yield writer.writerow(header)
-            for activity in activities.iterator(chunk_size=2000):
+            for activity in in_chunks(activities, size=self.chunk_size):
                 yield writer.writerow(
                     _csv_cell(value)
                     for value in (

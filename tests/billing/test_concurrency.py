@@ -13,7 +13,7 @@ from tests.organisations.factories import OrganisationFactory
 from .factories import ApplicationFactory, usage_of
 
 pytestmark = [
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),  # keep the seeded price list
+    pytest.mark.django_db(transaction=True),  # the price list is written again by tests/conftest.py
     pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL"),
 ]
 
