@@ -103,7 +103,7 @@ class TestProfile:
         assert '<html lang="fr">' in html and "Activité" in html
         assert "21:00" in html and "12:00" not in html  # noon UTC is 21:00 in Tokyo
         assert "Asia/Tokyo" in html  # the zone is named where times are shown
-        assert "Ada Lovelace" in html  # the person's name, in the page shell
+        assert "Ada Lovelace" in html  # the person's name: in the page shell and the entry's "Who"
 
     def test_the_language_follows_the_person_whatever_the_browser_says(self, client):
         client.force_login(UserFactory(language="fr"))
@@ -145,3 +145,18 @@ class TestProfile:
         # A rejected name is not shown in the page shell either.
         assert "<summary>Before</summary>" in response.content.decode()
 
+
+class TestPeopleAreShownByName:
+    def test_a_member_without_a_name_is_shown_by_their_email(self, client, organisation, member):
+        admin = member(ADMIN)
+        nameless = member(DEVELOPER, user=UserFactory(name="", email="nameless@example.com"))
+        client.force_login(admin)
+        html = client.get(reverse("organisations:members", kwargs={"slug": organisation.slug})).content.decode()
+        assert f"<td>{nameless.email}</td>" in html  # the email column
+        assert f"<td>{nameless.email}" in html.replace(f"<td>{nameless.email}</td>", "", 1)  # and the name column
+        assert "<td>—" not in html
+        assert f"<td>{admin.name}" in html
+
+    def test_the_menu_shows_the_email_of_a_person_without_a_name(self, client):
+        client.force_login(UserFactory(name="", email="nameless@example.com"))
+        assert "<summary>nameless@example.com</summary>" in client.get("/account/profile/").content.decode()
