@@ -160,3 +160,13 @@ class TestPeopleAreShownByName:
     def test_the_menu_shows_the_email_of_a_person_without_a_name(self, client):
         client.force_login(UserFactory(name="", email="nameless@example.com"))
         assert "<summary>nameless@example.com</summary>" in client.get("/account/profile/").content.decode()
+
+
+def test_platform_staff_see_the_language_and_zone_in_the_admin(client):
+    person = UserFactory(language="fr", time_zone="Asia/Tokyo")
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    page = client.get(reverse("admin:accounts_user_change", args=[person.pk]))
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert 'name="language"' in html and 'name="time_zone"' in html
+    assert '<option value="Asia/Tokyo" selected>' in html
