@@ -21,3 +21,8 @@ class AccountAdapter(DefaultAccountAdapter):
         if language in dict(settings.LANGUAGES):
             user.language = language
         return super().save_user(request, user, form, commit=commit)
+
+
+def user_display(user) -> str:
+    """How allauth names a person in its messages and pages (``ACCOUNT_USER_DISPLAY``): as the console does."""
+    return user.display_name

@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from organisations.models import Activity
 from organisations.roles import ADMIN, DEVELOPER
-from tests.accounts.factories import UserFactory
+from tests.accounts.factories import PASSWORD, UserFactory
 from tests.organisations.members_support import invitation_url, invite
 
 pytestmark = pytest.mark.django_db
@@ -170,3 +170,10 @@ def test_platform_staff_see_the_language_and_zone_in_the_admin(client):
     html = page.content.decode()
     assert 'name="language"' in html and 'name="time_zone"' in html
     assert '<option value="Asia/Tokyo" selected>' in html
+
+
+@pytest.mark.parametrize(("name", "shown"), [("Ada Lovelace", "Ada Lovelace"), ("", "ada@example.com")])
+def test_allauth_names_people_as_the_console_does(client, name, shown):
+    UserFactory(email="ada@example.com", name=name)
+    response = client.post(reverse("account_login"), {"login": "ada@example.com", "password": PASSWORD}, follow=True)
+    assert f"Successfully signed in as {shown}." in response.content.decode()
