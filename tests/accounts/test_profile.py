@@ -9,6 +9,7 @@ from django.urls import reverse
 from organisations.models import Activity
 from organisations.roles import ADMIN, DEVELOPER
 from tests.accounts.factories import PASSWORD, UserFactory
+from tests.apps.factories import ApplicationFactory, DeploymentFactory
 from tests.organisations.members_support import invitation_url, invite
 
 pytestmark = pytest.mark.django_db
@@ -148,7 +149,7 @@ class TestProfile:
 
 class TestPeopleAreShownByName:
     def test_a_member_without_a_name_is_shown_by_their_email(self, client, organisation, member):
-        admin = member(ADMIN)
+        admin = member(ADMIN, user=UserFactory(name="Ada Lovelace"))
         nameless = member(DEVELOPER, user=UserFactory(name="", email="nameless@example.com"))
         client.force_login(admin)
         html = client.get(reverse("organisations:members", kwargs={"slug": organisation.slug})).content.decode()
@@ -156,6 +157,31 @@ class TestPeopleAreShownByName:
         assert f"<td>{nameless.email}" in html.replace(f"<td>{nameless.email}</td>", "", 1)  # and the name column
         assert "<td>—" not in html
         assert f"<td>{admin.name}" in html
+
+    def test_who_did_what_is_named_the_same_way(self, client, organisation, member):
+        admin = member(ADMIN, user=UserFactory(name="Ada Lovelace"))
+        nameless = member(DEVELOPER, user=UserFactory(name="", email="nameless@example.com"))
+        application = ApplicationFactory(organisation=organisation)
+        DeploymentFactory(application=application, author=admin, author_label=admin.email)
+        DeploymentFactory(application=application, author=nameless, author_label=nameless.email)
+        DeploymentFactory(application=application, author=None, author_label="gone@example.com")
+        for actor, label in ((admin, admin.email), (nameless, nameless.email), (None, "gone@example.com")):
+            Activity.objects.create(
+                organisation=organisation,
+                organisation_name=organisation.name,
+                actor=actor,
+                actor_label=label,
+                verb="organisation.updated",
+            )
+        client.force_login(admin)
+        kwargs = {"slug": organisation.slug, "pk": application.pk}
+        deployments = client.get(reverse("apps:deployments", kwargs=kwargs)).content.decode()
+        activity = client.get(reverse("organisations:activity", kwargs={"slug": organisation.slug})).content.decode()
+        for html in (deployments, activity):
+            # The name of who has one, the email of who has none, the label kept of an account gone.
+            for shown in (admin.name, nameless.email, "gone@example.com"):
+                assert f"<td>{shown}</td>" in html, shown
+            assert f"<td>{admin.email}</td>" not in html
 
     def test_the_menu_shows_the_email_of_a_person_without_a_name(self, client):
         client.force_login(UserFactory(name="", email="nameless@example.com"))
