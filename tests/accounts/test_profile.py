@@ -203,18 +203,3 @@ def test_allauth_names_people_as_the_console_does(client, name, shown):
     UserFactory(email="ada@example.com", name=name)
     response = client.post(reverse("account_login"), {"login": "ada@example.com", "password": PASSWORD}, follow=True)
     assert f"Successfully signed in as {shown}." in response.content.decode()
-
-
-def test_a_person_without_a_language_keeps_the_one_they_sign_in_with(client):
-    person = UserFactory(email="ada@example.com", language="")
-    client.post(reverse("set_language"), {"language": "fr", "next": "/"})
-    client.post(reverse("account_login"), {"login": "ada@example.com", "password": PASSWORD})
-    person.refresh_from_db()
-    assert person.language == "fr"
-    # A language already chosen is not changed by the sign-in page's.
-    client.logout()
-    client.post(reverse("set_language"), {"language": "en", "next": "/"})
-    client.post(reverse("account_login"), {"login": "ada@example.com", "password": PASSWORD})
-    person.refresh_from_db()
-    assert person.language == "fr"
-    assert '<html lang="fr">' in client.get("/account/profile/").content.decode()
