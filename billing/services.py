@@ -345,6 +345,13 @@ def usage_months_source(*, start: date, end: date, organisation=None):
     )
 
 
+def usage_months_insert(*, start: date, end: date, organisation=None) -> tuple[str, tuple]:
+    """The INSERT ... SELECT ... GROUP BY writing the roll-up of the usage rows between ``start`` and ``end``."""
+    sql, params = usage_months_source(start=start, end=end, organisation=organisation).query.sql_with_params()
+    columns = "organisation_id, month, service_key, unit_price, flavor_id, plan_id, kind, service_name, quantity"
+    return f"INSERT INTO {UsageMonth._meta.db_table} ({columns}) {sql}", params
+
+
 @transaction.atomic
 def usage_months_rebuild(*, month: date, organisation: Organisation | None = None) -> int:
     """Compute the month's roll-up again from its usage rows (idempotent); the number of roll-up rows written.
@@ -362,12 +369,7 @@ def usage_months_rebuild(*, month: date, organisation: Organisation | None = Non
         if organisation is not None:
             stored = stored.filter(organisation=organisation)
         stored.delete()
-        sql, params = usage_months_source(start=start, end=end, organisation=organisation).query.sql_with_params()
-        cursor.execute(
-            f"INSERT INTO {table} (organisation_id, month, service_key, unit_price, flavor_id, plan_id, kind, "
-            f"service_name, quantity) {sql}",
-            params,
-        )
+        cursor.execute(*usage_months_insert(start=start, end=end, organisation=organisation))
         return cursor.rowcount
 
 
