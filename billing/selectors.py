@@ -5,8 +5,9 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import Exists, Max, OuterRef, Q, Sum
-from django.db.models.functions import ExtractYear, TruncMonth
+from django.db import connection
+from django.db.models import DecimalField, Exists, F, Max, OuterRef, Q, Sum
+from django.db.models.functions import ExtractYear, Round, TruncMonth
 from django.utils import timezone
 
 from .models import AddonPlan, BillingProfile, Invoice, PaymentMethod, UsageMonth, UsageRecord
@@ -236,11 +237,19 @@ def consumption_by_month(*, organisation, start: date, end: date) -> list[MonthT
 
     Each roll-up row is rounded to the cent as the invoice's line is, so a past month shows its invoice's subtotal.
     """
-    totals: dict[date, Decimal] = {}
-    for month, quantity, unit_price in UsageMonth.objects.filter(
-        organisation=organisation, month__gte=start, month__lt=end
-    ).values_list("month", "quantity", "unit_price"):
-        totals[month] = totals.get(month, Decimal(0)) + round_cents(quantity * unit_price)
+    rows = UsageMonth.objects.filter(organisation=organisation, month__gte=start, month__lt=end)
+    if connection.vendor == "postgresql":
+        # Exact numeric, ROUND half away from zero (half up: amounts are never negative): one row a month comes back.
+        totals = dict(
+            rows.values("month")
+            .annotate(amount=Sum(Round(F("quantity") * F("unit_price"), 2), output_field=DecimalField()))
+            .order_by()
+            .values_list("month", "amount")
+        )
+    else:  # SQLite computes decimals in floating point: rounded in Python
+        totals: dict[date, Decimal] = {}
+        for month, quantity, unit_price in rows.values_list("month", "quantity", "unit_price"):
+            totals[month] = totals.get(month, Decimal(0)) + round_cents(quantity * unit_price)
     months, month = [], start
     while month < end:
         months.append(MonthTotal(month, totals.get(month, Decimal(0))))
