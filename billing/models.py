@@ -223,6 +223,18 @@ class Credit(models.Model):
         return f"{self.label} ({self.amount} EUR)"
 
 
+class UsageQuerySet(models.QuerySet):
+    """Usage rows are only ever added, by ``services.usage_record``: a change or a deletion would leave the monthly
+    roll-up (``UsageMonth``) wrong, so both are refused. (Deleting an application empties its foreign key through
+    the base manager; that changes no quantity.)"""
+
+    def update(self, **kwargs):
+        raise TypeError("Usage rows are not changed: record a correction with billing.services.usage_record.")
+
+    def delete(self):
+        raise TypeError("Usage rows are not deleted: they are what invoices and the consumption are computed from.")
+
+
 class UsageRecord(models.Model):
     """What one application or add-on consumed on one day, priced from the price list of that day.
 
@@ -269,6 +281,8 @@ class UsageRecord(models.Model):
     )
     unit_price = models.DecimalField(_("price per hour (EUR)"), max_digits=12, decimal_places=6)
 
+    objects = UsageQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("usage record")
         verbose_name_plural = _("usage records")
@@ -280,6 +294,12 @@ class UsageRecord(models.Model):
 
     def __str__(self):
         return f"{self.service_name} {self.day}"
+
+    def save(self, *args, **kwargs):
+        raise TypeError("Usage is recorded with billing.services.usage_record, which keeps its monthly roll-up.")
+
+    def delete(self, *args, **kwargs):
+        raise TypeError("Usage rows are not deleted: they are what invoices and the consumption are computed from.")
 
     @property
     def amount(self) -> Decimal:

@@ -564,3 +564,21 @@ def test_a_months_invoice_and_its_roll_up_agree_to_the_cent(organisation):
             organisation=organisation, start=month, end=selectors.next_month(month)
         )
         assert sum(service.amount for service in by_service) == invoice.subtotal
+
+
+def test_usage_rows_are_only_added_through_the_recording_service(organisation):
+    """Whatever bypassed ``usage_record`` would leave the roll-up wrong: a save, a change, a deletion are refused."""
+    app = ApplicationFactory(organisation=organisation, name="api")
+    usage_of(app, date(2026, 11, 2), 24)
+    row = UsageRecord.objects.get()
+    with pytest.raises(TypeError):
+        services.usage_row(service=app, day=date(2026, 11, 3), quantity=Decimal(24)).save()
+    with pytest.raises(TypeError):
+        row.save()
+    with pytest.raises(TypeError):
+        row.delete()
+    with pytest.raises(TypeError):
+        UsageRecord.objects.filter(pk=row.pk).update(quantity=Decimal(1))
+    with pytest.raises(TypeError):
+        UsageRecord.objects.all().delete()
+    assert _roll_up() == _from_rows()
