@@ -10,7 +10,7 @@ when several issuers run at once.
 import itertools
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -302,6 +302,9 @@ def usage_record(*, rows: list[UsageRecord]) -> list[UsageRecord]:
     row's lock and both count (neither reads then writes). Keys are written in one order, so they cannot deadlock.
     Usage rows are only ever added (nothing updates or deletes one), so the roll-up stays their exact sum.
     """
+    for row in rows:  # as their columns store them, so that the roll-up adds what the rows hold
+        row.quantity = Decimal(row.quantity).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+        row.unit_price = Decimal(row.unit_price).quantize(Decimal("0.000001"), rounding=ROUND_HALF_UP)
     rows = UsageRecord.objects.bulk_create(rows, batch_size=2000)
     totals: dict[tuple, list] = {}
     for row in rows:

@@ -582,3 +582,13 @@ def test_usage_rows_are_only_added_through_the_recording_service(organisation):
     with pytest.raises(TypeError):
         UsageRecord.objects.all().delete()
     assert _roll_up() == _from_rows()
+
+
+def test_the_roll_up_adds_the_quantities_as_the_rows_store_them(organisation):
+    app = ApplicationFactory(organisation=organisation, name="api")
+    rows = [services.usage_row(service=app, day=date(2026, 11, day), quantity=Decimal(1)) for day in (1, 2)]
+    for row in rows:
+        row.quantity, row.unit_price = Decimal("0.005"), Decimal("0.0390004")  # finer than the columns
+    services.usage_record(rows=rows)
+    assert _roll_up() == _from_rows()
+    assert UsageMonth.objects.get().quantity == Decimal("0.02")
