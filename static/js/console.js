@@ -11,4 +11,13 @@ document.addEventListener("DOMContentLoaded", () => {
       toggle.setAttribute("aria-expanded", String(toggle.getAttribute("aria-expanded") !== "true"));
     });
   }
+
+  // A table wider than its box scrolls inside it: the box then takes the keyboard's focus, so that the arrow keys
+  // scroll it too; a table that fits adds no stop to the tab order.
+  const focusableWhenScrolling = (box) => {
+    if (box.scrollWidth > box.clientWidth) box.tabIndex = 0;
+    else box.removeAttribute("tabindex");
+  };
+  const observer = new ResizeObserver((entries) => entries.forEach((entry) => focusableWhenScrolling(entry.target)));
+  for (const box of document.querySelectorAll(".table-scroll")) observer.observe(box);
 });

@@ -3,7 +3,10 @@
 Screenshots of every page at both widths land in test-artifacts/layout/, for a person to look at.
 """
 
+import json
+import subprocess
 from datetime import date
+from pathlib import Path
 
 import pytest
 
@@ -83,6 +86,47 @@ def urls(shop) -> dict[str, str]:
     }
 
 
+CHECKERS = Path(__file__).resolve().parents[2] / "node_modules"
+AXE = CHECKERS / "axe-core" / "axe.min.js"
+VNU = CHECKERS / "vnu-jar" / "build" / "dist" / "vnu.jar"
+# The violations axe reports, with where: its rules of WCAG 2.2 A and AA and its best practices.
+AXE_RUN = """async () => (await axe.run(document, {runOnly: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa",
+    "best-practice"]})).violations.map((violation) => `${violation.id}: ${violation.nodes.map((node) => node.target)
+    .join(" ")}`)"""
+
+
+@pytest.fixture(scope="module")
+def checkers():
+    if not (AXE.exists() and VNU.exists()):
+        pytest.fail("The page checkers are missing: `make checkers` (npm ci) installs them.")
+
+
+def accessibility_violations(page) -> list[str]:
+    # The CSP refuses an injected <script> (page.add_script_tag); evaluated through the DevTools protocol, axe runs.
+    page.evaluate(AXE.read_text())
+    return page.evaluate(AXE_RUN)
+
+
+def html_errors(pages: dict[str, str], folder: Path) -> dict[str, list[str]]:
+    """The Nu HTML checker's errors in each page's HTML as served, by page name."""
+    folder.mkdir(parents=True, exist_ok=True)
+    files = {}
+    for name, html in pages.items():
+        files[name] = folder / f"{name}.html"
+        files[name].write_text(html)
+    checked = subprocess.run(
+        ["java", "-jar", str(VNU), "--errors-only", "--format", "json", *map(str, files.values())],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    errors = {}
+    for message in json.loads(checked.stderr or checked.stdout)["messages"]:
+        name = next(name for name, path in files.items() if message["url"].endswith(path.name))
+        errors.setdefault(name, []).append(f"line {message.get('lastLine')}: {message['message']}")
+    return errors
+
+
 def section_links(page):
     return page.get_by_role("navigation", name="Sections").get_by_role("link")
 
@@ -100,7 +144,9 @@ WIDEST = """() => [...document.querySelectorAll("body *")]
 
 @pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["1366", "390"])
 @pytest.mark.parametrize("role", [ADMIN, ACCOUNTING, DEVELOPER])
-def test_the_main_pages_fit_the_window_and_keep_the_navigation_in_reach(page, people, role, viewport):
+def test_the_main_pages_fit_the_window_keep_the_navigation_in_reach_and_pass_the_checkers(
+    page, people, role, viewport, checkers
+):
     users, shop = people
     page.set_viewport_size(viewport)
     sign_in(page, users[role].email, PASSWORD)
@@ -108,11 +154,14 @@ def test_the_main_pages_fit_the_window_and_keep_the_navigation_in_reach(page, pe
     shots = ARTIFACTS / "layout"
     shots.mkdir(parents=True, exist_ok=True)
     phone = viewport is PHONE
-    too_wide, unreachable = {}, []
+    too_wide, unreachable, inaccessible, served = {}, [], {}, {}
     for name in PAGES[role]:
         response = page.goto(urls(shop)[name])
         assert response.status == 200, name
+        served[name] = response.text()
         page.screenshot(path=str(shots / f"{role.lower()}-{name}-{viewport['width']}.png"), full_page=True)
+        if violations := accessibility_violations(page):
+            inaccessible[name] = violations
         if phone and (pixels := overflow(page)) > 0:
             too_wide[name] = (pixels, page.evaluate(WIDEST))
         if name == "home":
@@ -126,3 +175,6 @@ def test_the_main_pages_fit_the_window_and_keep_the_navigation_in_reach(page, pe
             unreachable.append(name)
     assert too_wide == {}, "pages wider than the window (pixels beyond it)"
     assert unreachable == [], "pages whose navigation cannot be reached"
+    assert inaccessible == {}, "axe's violations"
+    if not phone:  # the same HTML at both widths
+        assert html_errors(served, shots / "html" / role.lower()) == {}, "the Nu HTML checker's errors"
