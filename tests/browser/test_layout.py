@@ -200,3 +200,28 @@ def test_the_main_pages_fit_the_window_keep_the_navigation_in_reach_and_pass_the
     assert inaccessible == {}, "axe's violations"
     if not phone:  # the same HTML at both widths
         assert html_errors(served, shots / "html" / role.lower()) == {}, "the Nu HTML checker's errors"
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["1366", "390"])
+def test_the_pages_before_signing_in_fit_the_window_and_pass_the_checkers(page, viewport, checkers):
+    page.set_viewport_size(viewport)
+    shots = ARTIFACTS / "layout"
+    shots.mkdir(parents=True, exist_ok=True)
+    too_wide, inaccessible, served = {}, {}, {}
+    for name, path in [
+        ("sign-in", "/accounts/login/"),
+        ("sign-up", "/accounts/signup/"),
+        ("reset", "/accounts/password/reset/"),
+    ]:
+        response = page.goto(path)
+        assert response.status == 200, name
+        served[name] = response.text()
+        page.screenshot(path=str(shots / f"anonymous-{name}-{viewport['width']}.png"), full_page=True)
+        if (pixels := overflow(page)) > 0:
+            too_wide[name] = (pixels, page.evaluate(WIDEST))
+        if violations := accessibility_violations(page):
+            inaccessible[name] = violations
+    assert too_wide == {}, "pages wider than the window (pixels beyond it)"
+    assert inaccessible == {}, "axe's violations"
+    if viewport is DESKTOP:
+        assert html_errors(served, shots / "html" / "anonymous") == {}, "the Nu HTML checker's errors"
