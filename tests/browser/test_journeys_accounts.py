@@ -16,6 +16,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def test_sign_up_verify_create_an_organisation_and_land_in_it(page):
     page.goto("/")
     page.get_by_role("link", name="Sign up").click()
+    page.get_by_label("Name").fill("Nora Newcomer")
     page.get_by_label("Email").fill("newcomer@example.com")
     page.get_by_placeholder("Password", exact=True).fill("a-long-enough-passphrase")
     page.get_by_placeholder("Password (again)").fill("a-long-enough-passphrase")

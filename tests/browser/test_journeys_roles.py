@@ -65,6 +65,7 @@ def test_an_invited_accountant_signs_up_sees_billing_only_and_downloads_an_invoi
     page.get_by_role("heading", name="Join “Acme Web Agency”").wait_for()
     page.get_by_role("link", name="Create an account").click()
     assert page.get_by_label("Email").input_value() == "books@customer.example"
+    page.get_by_label("Name").fill("Bea Books")
     page.get_by_placeholder("Password", exact=True).fill("ledger-and-balance-2026")
     page.get_by_placeholder("Password (again)").fill("ledger-and-balance-2026")
     page.get_by_role("button", name="Sign Up").click()
