@@ -119,6 +119,11 @@ if os.environ.get("REDIS_URL"):
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# The probes (console/health.py): /readyz answers 503 while DRAIN_FILE exists (touch it before stopping a process),
+# and when the database or the cache does not answer within READYZ_TIMEOUT seconds (under a probe's usual 1 s).
+DRAIN_FILE = os.environ.get("DRAIN_FILE", "")
+READYZ_TIMEOUT = float(os.environ.get("READYZ_TIMEOUT", "0.8"))
+
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
@@ -248,6 +253,8 @@ CSRF_COOKIE_HTTPONLY = True
 if not DEBUG and not TESTING:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # The load balancer probes each process over plain HTTP.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
     SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", str(60 * 60 * 24 * 365)))
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
