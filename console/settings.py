@@ -114,6 +114,13 @@ if os.environ.get("REDIS_URL"):
             "BACKEND": "console.cache.SharedClientRedisCache",
             "LOCATION": os.environ["REDIS_URL"],
             "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "console"),
+            # Short timeouts: a Redis down or frozen costs a request one timeout, then the cache degrades to
+            # misses for a few seconds (console/cache.py) instead of making the request wait.
+            "OPTIONS": {
+                "socket_connect_timeout": float(os.environ.get("REDIS_CONNECT_TIMEOUT", "0.25")),
+                "socket_timeout": float(os.environ.get("REDIS_SOCKET_TIMEOUT", "0.25")),
+                "retry_after": float(os.environ.get("REDIS_RETRY_AFTER", "5")),
+            },
         }
     }
 else:
