@@ -4,8 +4,9 @@ Both are public (a probe has no session), answer GET and HEAD only, are never ca
 (nothing here consumes a rate limit), and render no template. ``/healthz`` asks nothing of the dependencies: a
 process that answers is alive, and restarting it would not bring a database back. ``/readyz`` asks the database
 and the cache, each in a thread of its own, and answers 503 when one of them fails or is slower than
-``READYZ_TIMEOUT``; it answers 503 without asking anything while the file ``DRAIN_FILE`` exists, so that a
-process about to stop is taken out of the load balancer first.
+``READYZ_TIMEOUT`` (with ``READYZ_REQUIRE_CACHE`` off, a failing cache alone answers 200, "degraded"). It answers
+503 without asking anything while the file ``DRAIN_FILE`` exists, so that a process about to stop is taken out of
+the load balancer first.
 """
 
 import logging
@@ -95,7 +96,10 @@ def readyz(request):
         return JsonResponse({"status": "draining"}, status=503)
     checks = run_checks(CHECKS, settings.READYZ_TIMEOUT)
     failed = [name for name, result in checks.items() if result != "ok"]
-    if failed:
-        logger.warning("Not ready: %s", ", ".join(f"{name} {checks[name]}" for name in failed))
-        return JsonResponse({"status": "unavailable", "failed": failed, "checks": checks}, status=503)
-    return JsonResponse({"status": "ok", "checks": checks})
+    if not failed:
+        return JsonResponse({"status": "ok", "checks": checks})
+    logger.warning("Not ready: %s", ", ".join(f"{name} {checks[name]}" for name in failed))
+    if failed == ["cache"] and not settings.READYZ_REQUIRE_CACHE:
+        # Every process shares the one Redis: failing them all would turn a degraded console into none.
+        return JsonResponse({"status": "degraded", "failed": failed, "checks": checks})
+    return JsonResponse({"status": "unavailable", "failed": failed, "checks": checks}, status=503)

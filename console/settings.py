@@ -130,6 +130,8 @@ else:
 # and when the database or the cache does not answer within READYZ_TIMEOUT seconds (under a probe's usual 1 s).
 DRAIN_FILE = os.environ.get("DRAIN_FILE", "")
 READYZ_TIMEOUT = float(os.environ.get("READYZ_TIMEOUT", "0.8"))
+# Off: a Redis outage (which the console survives, degraded) does not take every process out of the load balancer.
+READYZ_REQUIRE_CACHE = env_bool("READYZ_REQUIRE_CACHE", True)
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [

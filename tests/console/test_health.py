@@ -71,6 +71,11 @@ def test_readyz_answers_503_when_the_cache_is_unreachable(client, settings):
     assert response.status_code == 503
     assert response.json()["failed"] == ["cache"]
     assert response.json()["checks"]["database"] == "ok"
+    settings.READYZ_REQUIRE_CACHE = False
+    response = client.get("/readyz")
+    assert response.status_code == 200
+    assert response.json()["status"] == "degraded"
+    assert response.json()["failed"] == ["cache"]
 
 
 def test_readyz_answers_503_in_time_when_a_check_hangs(client, settings):
