@@ -61,6 +61,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost: the request id is on every response and in every record logged while serving it (console/logs.py).
+    "console.logs.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -272,9 +274,22 @@ if not DEBUG and not TESTING:
     if os.environ.get("REDIS_URL"):
         SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
+# Logs: JSON lines on stderr (LOG_FORMAT=text for a terminal: the default with DEBUG), the request id on every record
+# of a request, one record per request on console.request (console/logs.py), times in UTC, ISO 8601.
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "text" if DEBUG else "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "console.logs.RequestIdFilter"}},
+    "formatters": {
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(levelname)s %(name)s %(message)s",
+            "timestamp": "time",
+        },
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["request_id"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
+    "loggers": {"console.request": {"level": os.environ.get("REQUEST_LOG_LEVEL", "INFO")}},
 }

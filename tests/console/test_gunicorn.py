@@ -48,14 +48,15 @@ def test_gunicorn_serves_the_probes_with_the_production_settings(tmp_path):
             time.sleep(0.1)
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
         # Plain HTTP, as a load balancer probes a process: not redirected to HTTPS.
-        connection.request("GET", "/healthz", headers={"Host": "console.example"})
+        connection.request("GET", "/healthz", headers={"Host": "console.example", "X-Request-ID": "lb-probe-1"})
         response = connection.getresponse()
         assert response.status == 200, response.read()
         assert response.read() == b'{"status": "ok"}'
+        assert response.getheader("X-Request-ID") == "lb-probe-1"
         assert not (tmp_path / "drain").exists()
     finally:
         server.terminate()
         server.wait(30)
         log.close()
     output = (tmp_path / "gunicorn.log").read_text()
-    assert '"GET /healthz HTTP/1.1" 200' in output
+    assert 'lb-probe-1 "GET /healthz HTTP/1.1" 200' in output
