@@ -36,6 +36,9 @@ else:
     # Production never falls back to a default key: say what to set instead of failing with a KeyError.
     raise ImproperlyConfigured("SECRET_KEY is not set. Set it (production), or DEBUG=1 for local development.")
 
+# Keys that signed what is still valid (sessions, password reset links): rotate by moving SECRET_KEY here.
+SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS")
+
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost" if DEBUG or TESTING else "")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
@@ -100,13 +103,32 @@ TEMPLATES = [
 # Django's form renderer with the <select> template in one piece (no include per option): console/form_renderer.py
 FORM_RENDERER = "console.form_renderer.ConsoleFormRenderer"
 
+# DATABASE_POOL=1: psycopg's connection pool in each process (PostgreSQL only) in place of persistent connections,
+# which Django refuses beside a pool (CONN_MAX_AGE must then be 0).
+DATABASE_POOL = env_bool("DATABASE_POOL")
 DATABASES = {
     "default": dj_database_url.config(
         default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
-        conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60")),
+        conn_max_age=int(os.environ.get("CONN_MAX_AGE", "0" if DATABASE_POOL else "60")),
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # A database that does not answer fails the request (and /readyz) instead of holding the worker's thread.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+        "connect_timeout", int(os.environ.get("DATABASE_CONNECT_TIMEOUT", "5"))
+    )
+if DATABASE_POOL:
+    if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        raise ImproperlyConfigured("DATABASE_POOL=1 needs PostgreSQL (a postgres:// DATABASE_URL).")
+    if DATABASES["default"]["CONN_MAX_AGE"]:
+        raise ImproperlyConfigured("DATABASE_POOL=1 and CONN_MAX_AGE exclude each other: unset CONN_MAX_AGE.")
+    DATABASES["default"]["OPTIONS"]["pool"] = {
+        "min_size": int(os.environ.get("DATABASE_POOL_MIN_SIZE", "2")),
+        "max_size": int(os.environ.get("DATABASE_POOL_MAX_SIZE", "10")),
+        # Waiting longer for a free connection than this fails the request (PoolTimeout) instead of queueing it.
+        "timeout": float(os.environ.get("DATABASE_POOL_TIMEOUT", "10")),
+    }
 
 # A real cache: allauth's rate limits count in it. Redis when REDIS_URL is set (production: shared by every
 # worker), otherwise one process's memory, which is enough for `make run` and the tests.
