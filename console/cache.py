@@ -17,7 +17,10 @@ instead of one per cache call. What it means for the callers:
   other direction, closed, would refuse every sign-in of every person for as long as the outage lasts; an attacker
   gains only the outage's minutes, against password hashing. A warning is logged when the outage begins.
 
-``incr`` is not degraded (nothing of ours counts with it). ``ping`` raises, for the readiness probe.
+A write dropped during the outage leaves Redis's copy stale (a session signed out of, still there when Redis comes
+back from a freeze or a network partition): the process remembers the keys it could not write and deletes them
+before its first call once Redis answers. ``incr`` is not degraded (nothing of ours counts with it). ``ping`` raises,
+for the readiness probe.
 """
 
 import functools
@@ -30,24 +33,41 @@ from redis.exceptions import RedisError
 logger = logging.getLogger(__name__)
 
 DEFAULT_RETRY_AFTER = 5.0
+# Keys whose write was dropped, remembered to be deleted when the server answers again; past this many, a warning.
+MAX_STALE_KEYS = 100_000
 
-# Servers (by their LOCATION) found unreachable, and until when (time.monotonic()) they are not asked again. Shared
-# by the threads of the process: each has a backend instance of its own.
+# Servers (by their LOCATION) found unreachable, and until when (time.monotonic()) they are not asked again; the keys
+# written while they were (their copy in Redis, if any, is stale). Shared by the process's threads, each of which has
+# a backend instance of its own.
 _down_until: dict[tuple, float] = {}
+_stale: dict[tuple, set] = {}
 
 
-def degrades_to(fallback):
-    """Answer ``fallback(*args)`` instead of the Redis call while the server is down or when the call fails."""
+def one_key(key, *args):
+    return [key]
+
+
+def many_keys(keys, *args):
+    return list(keys)
+
+
+def degrades_to(fallback, writes=None):
+    """Answer ``fallback(*args)`` instead of the Redis call while the server is down or when the call fails;
+    ``writes(*args)`` names the keys a dropped write leaves stale in Redis, deleted as soon as it answers again."""
 
     def decorator(method):
         @functools.wraps(method)
         def wrapper(self, *args, **kwargs):
             if _down_until.get(self._servers_key, 0.0) > time.monotonic():
+                self.remember_stale(writes, args)
                 return fallback(*args)
             try:
+                if _stale.get(self._servers_key):
+                    self.delete_stale()
                 return method(self, *args, **kwargs)
             except RedisError as error:
                 self.mark_down(error)
+                self.remember_stale(writes, args)
                 return fallback(*args)
 
         return wrapper
@@ -84,15 +104,38 @@ class SharedClientRedisCacheClient(RedisCacheClient):
         self.get_client(write=True).ping()
         _down_until.pop(self._servers_key, None)
 
-    add = degrades_to(lambda key, value, timeout: True)(RedisCacheClient.add)
+    def remember_stale(self, writes, args):
+        """A write was dropped: the copy Redis may still hold (a session since signed out of) must not be read."""
+        if writes is None:
+            return
+        stale = _stale.setdefault(self._servers_key, set())
+        if len(stale) < MAX_STALE_KEYS:
+            stale.update(writes(*args))
+        elif None not in stale:
+            stale.add(None)  # warned
+            logger.warning("Too many writes dropped while Redis is unreachable: flush it once it is back.")
+
+    def delete_stale(self):
+        keys = _stale.pop(self._servers_key, set())
+        keys.discard(None)
+        try:
+            client = self.get_client(write=True)
+            batch = list(keys)
+            for start in range(0, len(batch), 1000):
+                client.delete(*batch[start : start + 1000])
+        except RedisError:
+            _stale.setdefault(self._servers_key, set()).update(keys)
+            raise
+
+    add = degrades_to(lambda key, value, timeout: True, writes=one_key)(RedisCacheClient.add)
     get = degrades_to(lambda key, default: default)(RedisCacheClient.get)
-    set = degrades_to(lambda key, value, timeout: None)(RedisCacheClient.set)
-    touch = degrades_to(lambda key, timeout: False)(RedisCacheClient.touch)
-    delete = degrades_to(lambda key: False)(RedisCacheClient.delete)
+    set = degrades_to(lambda key, value, timeout: None, writes=one_key)(RedisCacheClient.set)
+    touch = degrades_to(lambda key, timeout: False, writes=one_key)(RedisCacheClient.touch)
+    delete = degrades_to(lambda key: False, writes=one_key)(RedisCacheClient.delete)
     get_many = degrades_to(lambda keys: {})(RedisCacheClient.get_many)
     has_key = degrades_to(lambda key: False)(RedisCacheClient.has_key)
-    set_many = degrades_to(lambda data, timeout: None)(RedisCacheClient.set_many)
-    delete_many = degrades_to(lambda keys: None)(RedisCacheClient.delete_many)
+    set_many = degrades_to(lambda data, timeout: None, writes=many_keys)(RedisCacheClient.set_many)
+    delete_many = degrades_to(lambda keys: None, writes=many_keys)(RedisCacheClient.delete_many)
     clear = degrades_to(lambda: False)(RedisCacheClient.clear)
 
 

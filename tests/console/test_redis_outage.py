@@ -85,11 +85,13 @@ def redis(settings):
     }
     settings.SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
     console_cache._down_until.clear()
+    console_cache._stale.clear()
     try:
         yield server
     finally:
         server.cleanup()
         console_cache._down_until.clear()
+        console_cache._stale.clear()
 
 
 def timed_get(client, url):
@@ -137,6 +139,24 @@ def test_one_request_waits_for_one_timeout_at_most_then_the_cache_is_skipped(red
     warnings = [record for record in caplog.records if record.name == "console.cache"]
     assert len(warnings) == 1, "one warning when the outage begins, not one per call"
     assert "rate limits are not counted" in warnings[0].getMessage()
+
+
+def test_a_session_signed_out_of_during_the_outage_is_not_revived_when_redis_comes_back(
+    client, redis, settings, organisation, admin
+):
+    settings.CACHES["default"]["OPTIONS"]["retry_after"] = 0.3
+    sign_in(client, admin)
+    overview = reverse("organisations:overview", args=[organisation.slug])
+    assert client.get(overview).status_code == 200  # the session, copied in Redis
+    stolen = client.cookies["sessionid"].value
+    redis.freeze()
+    assert client.post(reverse("account_logout")).status_code == 302  # deleted in the database, not in Redis
+    redis.thaw()
+    time.sleep(0.4)
+    client.cookies["sessionid"] = stolen
+    response = client.get(overview)
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("account_login"))
 
 
 def test_the_cache_comes_back_after_the_outage(redis):
