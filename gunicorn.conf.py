@@ -23,7 +23,9 @@ max_requests_jitter = max_requests // 10
 # The proxies whose X-Forwarded-Proto (https) gunicorn believes: the reverse proxy's addresses.
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 
-accesslog = "-"
+# The console logs every request itself (JSON, secrets of paths masked: console/logs.py); GUNICORN_ACCESSLOG= (empty)
+# leaves those alone.
+accesslog = os.environ.get("GUNICORN_ACCESSLOG", "-") or None
 errorlog = "-"
 # The request id is the console's X-Request-ID response header: the same as in the logs.
 access_log_format = os.environ.get(

@@ -2,7 +2,8 @@
 
 ``RequestLogMiddleware`` (the outermost middleware) takes the request id from ``X-Request-ID`` when the proxy sent
 a well-formed one, makes one otherwise, echoes it in the response's ``X-Request-ID`` and logs one record per request
-on ``console.request``: method, path, status, duration, and the user's and organisation's ids when known.
+on ``console.request``: method, path (its secrets masked), status, duration, and the user's and organisation's ids
+when known.
 ``RequestIdFilter`` (on the handler) adds the request id to every record of the request, whoever logs it. The
 settings' ``LOGGING`` writes them as JSON lines (python-json-logger) with the time in UTC, ISO 8601.
 """
@@ -18,6 +19,8 @@ logger = logging.getLogger("console.request")
 # Letters, digits and a few separators (a UUID, nginx's $request_id, a trace id): nothing that could forge a line.
 WELL_FORMED = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:=+/-]{0,127}")
 PROBES = {"/healthz", "/readyz"}
+# URL arguments that are secrets (an invitation's token, allauth's email confirmation and password reset keys).
+SECRET_ARGUMENTS = {"token", "key"}
 
 request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_id", default=None)
 
@@ -48,6 +51,17 @@ def _user_id(request):
         return None
 
 
+def logged_path(request) -> str:
+    """The path, its secrets masked: logs are read by more people than may accept an invitation."""
+    path = request.path
+    match = getattr(request, "resolver_match", None)
+    if match is not None:
+        for name in SECRET_ARGUMENTS & match.kwargs.keys():
+            if match.kwargs[name]:
+                path = path.replace(str(match.kwargs[name]), "***")
+    return path
+
+
 def _organisation_id(request):
     access = getattr(request, "organisation_access", None)
     return access.organisation.pk if access is not None else None
@@ -71,16 +85,17 @@ class RequestLogMiddleware:
                 level = logging.DEBUG  # every few seconds from each load balancer: only failures are news
             else:
                 level = logging.INFO
+            path = logged_path(request)
             logger.log(
                 level,
                 "%s %s %s",
                 request.method,
-                request.path,
+                path,
                 status,
                 extra={
                     "request_id": request.request_id,
                     "method": request.method,
-                    "path": request.path,
+                    "path": path,
                     "status": status,
                     "duration_ms": round((time.perf_counter() - started) * 1000, 1),
                     "user_id": _user_id(request),

@@ -94,3 +94,12 @@ def test_the_handler_writes_json_lines_with_the_request_id_on_every_record(clien
     assert (summary["status"], summary["path"], summary["request_id"]) == (503, "/readyz", "probe-7")
     written = datetime.fromisoformat(summary["time"])
     assert written.utcoffset() == timedelta(0)
+
+
+@pytest.mark.django_db
+def test_the_secrets_of_a_path_are_masked(client, request_log):
+    client.get("/invitations/s3cr3t-invitation-token/")
+    client.get("/accounts/confirm-email/s3cr3t-confirmation-key/")
+    paths = [record.path for record in request_records(request_log)]
+    assert paths == ["/invitations/***/", "/accounts/confirm-email/***/"]
+    assert not any("s3cr3t" in record.getMessage() for record in request_records(request_log))
