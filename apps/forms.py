@@ -175,7 +175,7 @@ class GrantForm(forms.Form):
     email = forms.EmailField(
         label=_("Email address"),
         max_length=254,
-        help_text=_("A person without an account receives an invitation to create one."),
+        help_text=_("The person receives an invitation; the access starts once they accept it."),
     )
     level = forms.ChoiceField(
         label=_("Access"),

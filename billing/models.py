@@ -233,8 +233,9 @@ class UsageRecord(models.Model):
         APPLICATION = "application", _("Application")
         ADDON = "addon", _("Add-on")
 
+    # PROTECT: usage is what invoices are computed from; a deleted organisation keeps its row (and so its usage).
     organisation = models.ForeignKey(
-        "organisations.Organisation", on_delete=models.CASCADE, related_name="usage", verbose_name=_("organisation")
+        "organisations.Organisation", on_delete=models.PROTECT, related_name="usage", verbose_name=_("organisation")
     )
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
     application = models.ForeignKey(
@@ -337,14 +338,17 @@ class Invoice(models.Model):
         REFUNDED = "REFUNDED", _("Refunded")
         WONTPAY = "WONTPAY", _("Won't pay")
 
+    # Awaiting a payment or its outcome: the organisation cannot be deleted while one of its invoices is.
+    OPEN_STATUSES = frozenset({Status.PENDING, Status.PROCESSING, Status.PAYMENTHELD})
     # Only these change after issuing: the payment's progress.
     MUTABLE_FIELDS = frozenset({"status", "paid_at", "status_changed_at"})
 
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.INVOICE)
     number = models.CharField(_("number"), max_length=20, unique=True)
+    # PROTECT: an invoice is a legal record; a deleted organisation keeps its row (organisations.services).
     organisation = models.ForeignKey(
         "organisations.Organisation",
-        on_delete=models.SET_NULL,
+        on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="invoices",

@@ -2,11 +2,13 @@
 
 import csv
 from datetime import date
+from functools import cached_property
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -15,7 +17,7 @@ from django.views.generic import FormView, TemplateView
 
 from organisations.mixins import OrganisationMixin
 from organisations.roles import Right
-from organisations.views import apply_validation_error
+from organisations.views import Confirmation, ConfirmedActionView, apply_validation_error
 
 from . import selectors, services
 from .charts import month_bars
@@ -308,13 +310,39 @@ class PaymentMethodDefaultView(BillingActionMixin, View):
         return redirect("billing:payment_methods", slug=self.organisation.slug)
 
 
-class PaymentMethodRemoveView(BillingActionMixin, View):
-    def post(self, request, *args, **kwargs):
-        method = get_object_or_404(PaymentMethod, organisation=self.organisation, pk=kwargs["method_id"])
-        label = str(method)
-        services.payment_method_remove(actor=request.user, payment_method=method)
-        messages.success(request, _("Payment method %(method)s removed.") % {"method": label})
-        return redirect("billing:payment_methods", slug=self.organisation.slug)
+class PaymentMethodRemoveView(OrganisationMixin, ConfirmedActionView):
+    required_right = Right.MANAGE_BILLING
+
+    @cached_property
+    def method(self) -> PaymentMethod:
+        return get_object_or_404(PaymentMethod, organisation=self.organisation, pk=self.kwargs["method_id"])
+
+    def confirmation(self):
+        consequences = [_("%(method)s will no longer be used to pay the invoices.") % {"method": self.method}]
+        if self.method.is_default:
+            successor = selectors.default_successor(organisation=self.organisation, excluding=self.method)
+            if successor is None:
+                consequences.append(
+                    _("It is the default payment method and no other valid one is left: add one to pay the invoices.")
+                )
+            else:
+                consequences.append(
+                    _("It is the default payment method: %(method)s becomes the default.") % {"method": successor}
+                )
+        return Confirmation(
+            title=_("Remove %(method)s?") % {"method": self.method},
+            consequences=consequences,
+            button=_("Remove the payment method"),
+            cancel_url=self.get_success_url(),
+        )
+
+    def perform(self):
+        label = str(self.method)
+        services.payment_method_remove(actor=self.request.user, payment_method=self.method)
+        return _("Payment method %(method)s removed.") % {"method": label}
+
+    def get_success_url(self):
+        return reverse("billing:payment_methods", kwargs={"slug": self.organisation.slug})
 
 
 class ProfileView(BillingMixin, TemplateView):

@@ -45,6 +45,7 @@ VERB_LABELS = {
     "grant.changed": _("Changed access to an application"),
     "grant.revoked": _("Revoked access to an application"),
     "grant.expired": _("Access to an application expired"),
+    "grant.ended_on_joining": _("Access to an application ended: the person joined the organisation"),
     "billing.profile_updated": _("Changed the billing details"),
     "billing.payment_method_added": _("Added a payment method"),
     "billing.payment_method_default": _("Changed the default payment method"),
@@ -121,6 +122,9 @@ def activity_entry(
     after: dict[str, Any] | None = None,
 ) -> Activity:
     """An unsaved entry, as ``activity_record`` writes it: for services that record many at once (bulk_create)."""
+    if verb_right(verb) is None or verb not in VERB_LABELS:
+        # An entry nobody may read would be lost from the log: every verb is named and covered by a right above.
+        raise ValueError(f"Unknown activity verb {verb!r}: add it to VERB_LABELS (and its kind to KIND_RIGHTS).")
     return Activity(
         organisation=organisation,
         organisation_name=organisation.name if organisation else "",

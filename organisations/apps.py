@@ -9,6 +9,7 @@ class OrganisationsConfig(AppConfig):
 
     def ready(self):
         from allauth.account.signals import user_signed_up
+        from allauth.mfa.signals import authenticator_added
         from django.conf import settings
 
         from . import handlers
@@ -17,3 +18,4 @@ class OrganisationsConfig(AppConfig):
             handlers.create_personal_space, sender=settings.AUTH_USER_MODEL, dispatch_uid="personal_space"
         )
         user_signed_up.connect(handlers.accept_invitation_after_signup, dispatch_uid="invitation_after_signup")
+        authenticator_added.connect(handlers.remember_two_factor_enrolment, dispatch_uid="two_factor_enrolment")

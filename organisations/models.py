@@ -23,6 +23,9 @@ class Organisation(models.Model):
         help_text=_("Members without two-factor authentication must set it up before reaching the organisation."),
     )
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    # A deleted organisation keeps its row, so that its invoices, usage and log still name it and its slug is never
+    # given again; its people, applications and add-ons are gone (services.organisation_delete).
+    deleted_at = models.DateTimeField(_("deleted"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("organisation")
@@ -38,6 +41,10 @@ class Organisation(models.Model):
 
     def __str__(self):
         return self.name
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
 
 
 class OrganisationUserObjectPermission(UserObjectPermissionBase):

@@ -1,5 +1,6 @@
 import csv
 import json
+from dataclasses import dataclass
 from functools import cached_property
 
 from allauth.account.adapter import get_adapter as get_account_adapter
@@ -17,6 +18,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import FormView, ListView, RedirectView, TemplateView
+from django.views.generic.base import ContextMixin, TemplateResponseMixin
 
 from console.navigation import sections_for
 
@@ -31,6 +33,7 @@ from .forms import (
     OrganisationForm,
     TwoFactorSettingForm,
 )
+from .keyset import in_chunks
 from .mixins import OrganisationMixin
 from .models import Invitation, Membership
 from .pagination import CappedPaginator, PageNumberMixin
@@ -44,6 +47,76 @@ def apply_validation_error(form, error: ValidationError) -> None:
             form.add_error(field if field in form.fields else None, errors)
     else:
         form.add_error(None, error)
+
+
+class ServiceActionView(View):
+    """A POST-only action (delete, revoke, start...): a refusal becomes an error message, then back to the success
+    URL. ``perform`` calls the service and returns the success message."""
+
+    http_method_names = ["post"]
+
+    def perform(self) -> str:
+        raise NotImplementedError
+
+    def get_success_url(self) -> str:
+        raise NotImplementedError
+
+    def post(self, request, *args, **kwargs):
+        try:
+            message = self.perform()
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, message)
+        return redirect(self.get_success_url())
+
+
+@dataclass(frozen=True)
+class Confirmation:
+    """What a confirmation page says: what is about to happen, what will be lost, the button that does it."""
+
+    title: str
+    consequences: list[str]
+    button: str
+    cancel_url: str
+
+
+CONFIRM_FIELD = "confirm"
+
+
+class ConfirmedActionView(TemplateResponseMixin, ContextMixin, ServiceActionView):
+    """A destructive action behind a confirmation page, the action's own address: GET shows what will be lost
+    (``confirmation``) with a form posting ``confirm``; only that POST acts. A POST without it (a form or a script that
+    skipped the page) shows the page again and changes nothing. No script: the CSP forbids inline ones."""
+
+    http_method_names = ["get", "post"]
+    template_name = "confirm.html"
+
+    def confirmation(self) -> Confirmation:
+        raise NotImplementedError
+
+    def get(self, request, *args, **kwargs):
+        context = self.get_context_data(confirmation=self.confirmation(), confirm_field=CONFIRM_FIELD)
+        return self.render_to_response(context)
+
+    def post(self, request, *args, **kwargs):
+        if request.POST.get(CONFIRM_FIELD) != "yes":
+            return self.get(request, *args, **kwargs)
+        return super().post(request, *args, **kwargs)
+
+
+class RecentAuthenticationMixin:
+    """Sensitive changes ask for a recent sign-in (allauth's reauthentication), once the access checks have passed.
+
+    Put after ``OrganisationMixin``: a person who may not see the page gets 404/403, not a password prompt. A POST
+    interrupted by the prompt is replayed by allauth once the person has signed in again.
+    """
+
+    reauthentication_allow_get = False
+
+    def dispatch(self, request, *args, **kwargs):
+        check = reauthentication_required(super().dispatch, allow_get=self.reauthentication_allow_get)
+        return check(request, *args, **kwargs)
 
 
 class HomeView(TemplateView):
@@ -115,13 +188,21 @@ class SettingsView(OrganisationMixin, FormView):
         return redirect("organisations:settings", slug=self.organisation.slug)
 
 
-class DeleteView(OrganisationMixin, FormView):
+class DeleteView(OrganisationMixin, RecentAuthenticationMixin, FormView):
+    """What stops the deletion, if anything (with where to settle it); otherwise the form, which asks for the name
+    and, to delete, a recent sign-in."""
+
     required_right = Right.DELETE_ORGANISATION
+    reauthentication_allow_get = True
     template_name = "organisations/delete.html"
     form_class = DeleteOrganisationForm
 
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "organisation": self.organisation}
+
+    def get_context_data(self, **kwargs):
+        kwargs["blockers"] = services.organisation_deletion_blockers(organisation=self.organisation)
+        return super().get_context_data(**kwargs)
 
     def form_valid(self, form):
         try:
@@ -146,20 +227,6 @@ INVITATION_SESSION_KEY = "organisations_invitation_token"
 def _base_url(request) -> str:
     """The console's scheme and host, for links in emails."""
     return request.build_absolute_uri("/")
-
-
-class RecentAuthenticationMixin:
-    """Sensitive changes ask for a recent sign-in (allauth's reauthentication), once the access checks have passed.
-
-    Put after ``OrganisationMixin``: a person who may not see the page gets 404/403, not a password prompt. A POST
-    interrupted by the prompt is replayed by allauth once the person has signed in again.
-    """
-
-    reauthentication_allow_get = False
-
-    def dispatch(self, request, *args, **kwargs):
-        check = reauthentication_required(super().dispatch, allow_get=self.reauthentication_allow_get)
-        return check(request, *args, **kwargs)
 
 
 class MembersView(OrganisationMixin, PageNumberMixin, ListView):
@@ -391,6 +458,7 @@ class ActivityExportView(OrganisationMixin, ActivityFilterMixin, View):
     """The activity log, with the page's filters, as CSV."""
 
     required_right = Right.VIEW_ACTIVITY
+    chunk_size = 2000  # rows per query: each chunk is read by a query of its own (organisations/keyset.py)
 
     def get(self, request, *args, **kwargs):
         activities = self.filtered_activity()
@@ -399,7 +467,7 @@ class ActivityExportView(OrganisationMixin, ActivityFilterMixin, View):
 
         def rows():
             yield writer.writerow(header)
-            for activity in activities.iterator(chunk_size=2000):
+            for activity in in_chunks(activities, size=self.chunk_size):
                 yield writer.writerow(
                     _csv_cell(value)
                     for value in (
@@ -471,6 +539,8 @@ class InvitationView(TemplateView):
             organisation=invitation.organisation,
             role=invitation.role_definition,
             is_invitee=is_invitee,
+            # Told before anyone signs up or accepts: the inviter may no longer give this access.
+            inviter_refusal=services.invitation_inviter_refusal(invitation),
             login_url=f"{reverse('account_login')}?{urlencode({'next': path})}",
             signup_url=reverse("organisations:invitation_signup", kwargs={"token": kwargs["token"]}),
             token=kwargs["token"],

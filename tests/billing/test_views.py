@@ -534,7 +534,7 @@ def test_payment_method_actions(user_as, organisation, card):
     assert "already" in response.content.decode()
     client.post(reverse("billing:payment_method_default", args=[organisation.slug, transfer.pk]))
     assert list(PaymentMethod.objects.filter(is_default=True)) == [transfer]
-    client.post(reverse("billing:payment_method_remove", args=[organisation.slug, transfer.pk]))
+    client.post(reverse("billing:payment_method_remove", args=[organisation.slug, transfer.pk]), {"confirm": "yes"})
     assert list(PaymentMethod.objects.filter(is_default=True)) == [card]
 
 
@@ -544,7 +544,7 @@ def test_another_organisations_payment_method_is_not_found(user_as, organisation
     theirs = CardFactory(organisation=OrganisationFactory())
     client, _user = user_as(ADMIN)
     for name in ["billing:payment_method_default", "billing:payment_method_remove"]:
-        assert client.post(reverse(name, args=[organisation.slug, theirs.pk])).status_code == 404
+        assert client.post(reverse(name, args=[organisation.slug, theirs.pk]), {"confirm": "yes"}).status_code == 404
     assert PaymentMethod.objects.filter(pk=theirs.pk).exists()
 
 
@@ -585,3 +585,45 @@ def test_query_counts_are_constant(user_as, organisation, card, months, django_a
                 assert client.get(reverse(name, args=[organisation.slug]) + query).status_code == 200
     invoice = Invoice.objects.order_by("issued_on").first()
     assert Decimal(invoice.total) > 0
+
+
+# Removing a payment method is confirmed first (organisations.views.ConfirmedActionView).
+
+
+def test_removing_a_payment_method_says_what_becomes_the_default_and_waits_for_the_confirmation(
+    user_as, organisation, card
+):
+    sepa = PaymentMethod.objects.create(
+        organisation=organisation, kind=PaymentMethod.Kind.SEPA_DEBIT, iban_masked="DE89 •••• 3000"
+    )
+    client, _user = user_as(ACCOUNTING)
+    url = reverse("billing:payment_method_remove", args=[organisation.slug, card.pk])
+    page = client.get(url).content.decode()
+    assert "Visa •••• 4242 will no longer be used to pay the invoices." in page
+    assert f"{sepa} becomes the default." in page
+    assert client.post(url).status_code == 200  # no ``confirm``: the page again, nothing removed
+    assert PaymentMethod.objects.filter(pk=card.pk).exists()
+    assert not Activity.objects.filter(verb="billing.payment_method_removed").exists()
+    response = client.post(url, {"confirm": "yes"})
+    assert response.status_code == 302 and response["Location"] == reverse("billing:payment_methods", args=["acme"])
+    assert list(PaymentMethod.objects.all()) == [sepa] and PaymentMethod.objects.get().is_default
+
+
+def test_removing_the_last_payment_method_says_none_is_left(user_as, organisation, card):
+    client, _user = user_as(ADMIN)
+    page = client.get(reverse("billing:payment_method_remove", args=[organisation.slug, card.pk])).content.decode()
+    assert "no other valid one is left" in page
+
+
+def test_a_removal_that_lost_a_race_is_a_message(user_as, organisation, card):
+    from unittest import mock
+
+    from django.core.exceptions import ValidationError
+
+    client, _user = user_as(ADMIN)
+    url = reverse("billing:payment_method_remove", args=[organisation.slug, card.pk])
+    lost = ValidationError("This payment method has already been removed.")
+    with mock.patch("billing.services.payment_method_remove", side_effect=lost):
+        response = client.post(url, {"confirm": "yes"}, follow=True)
+    assert response.redirect_chain[-1][0] == reverse("billing:payment_methods", args=["acme"])
+    assert "This payment method has already been removed." in response.content.decode()

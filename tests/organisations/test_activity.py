@@ -113,11 +113,13 @@ def test_a_page_that_is_not_one_shows_the_nearest(client, history, page):
 
 def test_another_organisations_activity_is_not_shown(client, organisation, history):
     alice, _ = history
-    activity_record(organisation=OrganisationFactory(), actor=alice, verb="secret.thing")
+    other = OrganisationFactory(name="Elsewhere Corp")
+    activity_record(organisation=other, actor=alice, verb="organisation.deleted", after={"name": "Secret Corp"})
     client.force_login(alice)
-    response = client.get(url("activity"))
-    assert "secret.thing" not in verbs_shown(response)
-    assert "secret.thing" not in client.get(url("activity_export")).getvalue().decode()
+    page = client.get(url("activity")).content.decode()
+    export = client.get(url("activity_export")).getvalue().decode()
+    assert "organisation.deleted" not in export
+    assert "Secret Corp" not in page + export
 
 
 def test_csv_export_with_the_filters(client, history):
@@ -341,3 +343,10 @@ def test_an_entry_without_details_has_empty_detail_cells(client, organisation, m
     client.force_login(admin)
     rows = list(csv.reader(io.StringIO(client.get(url("activity_export")).getvalue().decode())))
     assert rows[1][5:] == ["", ""]
+
+
+@pytest.mark.parametrize("verb", ["x", "member.promoted", "invoice.issued"])
+def test_an_entry_nobody_could_read_is_refused_when_written(organisation, verb):
+    with pytest.raises(ValueError, match="Unknown activity verb"):
+        activity_record(organisation=organisation, actor=None, verb=verb)
+    assert not Activity.objects.filter(organisation=organisation).exists()
