@@ -20,7 +20,7 @@ instead of one per cache call. What it means for the callers:
 A write dropped during the outage leaves Redis's copy stale (a session signed out of, still there when Redis comes
 back from a freeze or a network partition): the process remembers the keys it could not write and deletes them
 before its first call once Redis answers. ``incr`` is not degraded (nothing of ours counts with it). ``ping`` raises,
-for the readiness probe.
+for the readiness probe, which then closes its connections with ``disconnect``.
 """
 
 import functools
@@ -104,6 +104,12 @@ class SharedClientRedisCacheClient(RedisCacheClient):
         self.get_client(write=True).ping()
         _down_until.pop(self._servers_key, None)
 
+    def disconnect(self):
+        for pool in self._pools.values():
+            pool.disconnect()
+        self._pools.clear()
+        self._clients.clear()
+
     def remember_stale(self, writes, args):
         """A write was dropped: the copy Redis may still hold (a session since signed out of) must not be read."""
         if writes is None:
@@ -147,3 +153,7 @@ class SharedClientRedisCache(RedisCache):
     def ping(self):
         """Raise unless Redis answers (the readiness probe); a success ends the degraded mode at once."""
         self._cache.ping()
+
+    def disconnect(self):
+        """Close this backend's connections: the readiness probe's, whose thread ends with the probe."""
+        self._cache.disconnect()

@@ -40,9 +40,12 @@ def database_check() -> None:
 
 def cache_check() -> None:
     """Ping the cache (Redis), or write and read a key back (any other backend)."""
-    cache = caches["default"]
+    cache = caches["default"]  # this thread's own
     if hasattr(cache, "ping"):
-        cache.ping()
+        try:
+            cache.ping()
+        finally:
+            cache.disconnect()  # the thread ends here: its connection would wait for the garbage collector
         return
     value = str(time.monotonic())
     cache.set(PROBE_KEY, value, 10)

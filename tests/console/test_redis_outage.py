@@ -159,6 +159,22 @@ def test_a_session_signed_out_of_during_the_outage_is_not_revived_when_redis_com
     assert response["Location"].startswith(reverse("account_login"))
 
 
+def test_the_readiness_probe_leaves_no_connection_behind(client, redis):
+    for _ in range(5):
+        assert client.get("/readyz").status_code == 200
+    assert _connected_clients(redis) <= 2  # the test's own (its session) and the one counting
+
+
+def test_readyz_answers_503_in_time_when_redis_is_frozen(client, redis, settings):
+    settings.READYZ_TIMEOUT = 1
+    redis.freeze()
+    started = time.monotonic()
+    response = client.get("/readyz")
+    assert time.monotonic() - started < BOUND
+    assert response.status_code == 503
+    assert response.json()["failed"] == ["cache"]
+
+
 def test_the_cache_comes_back_after_the_outage(redis):
     redis.freeze()
     assert cache.get("k") is None
@@ -208,3 +224,9 @@ def _keys(redis):
     import redis as redis_py
 
     return redis_py.Redis(port=redis.port).keys("*")
+
+
+def _connected_clients(redis):
+    import redis as redis_py
+
+    return redis_py.Redis(port=redis.port).info("clients")["connected_clients"]
