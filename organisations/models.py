@@ -165,6 +165,11 @@ class Activity(models.Model):
         return f"{self.actor_label} {self.verb} {self.target_label}"
 
     @property
+    def actor_name(self) -> str:
+        """Who did it, as people are shown: their name or email; the label kept when the account is gone."""
+        return self.actor.display_name if self.actor is not None else self.actor_label
+
+    @property
     def verb_label(self) -> str:
         from .activity import verb_label  # activity.py writes Activity rows, so it imports this module
 
