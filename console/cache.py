@@ -11,7 +11,7 @@ the socket timeouts of ``OPTIONS``), a read is a miss, a write is dropped, and t
 instead of one per cache call. What it means for the callers:
 
 - sessions (``cached_db``) are read from and written to the database;
-- the invoice PDFs and the closed months' consumption are computed again;
+- the invoice PDFs are rendered again;
 - ``add`` answers True, as if the key had been added: allauth's rate limits take a lock with ``add``, then count in
   a ``get``/``set``, so they *fail open* while Redis is down (sign-in keeps working; attempts are not counted). The
   other direction, closed, would refuse every sign-in of every person for as long as the outage lasts; an attacker
