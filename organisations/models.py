@@ -166,8 +166,11 @@ class Activity(models.Model):
 
     @property
     def actor_name(self) -> str:
-        """Who did it, as people are shown: their name or email; the label kept when the account is gone."""
-        return self.actor.display_name if self.actor is not None else self.actor_label
+        """Who did it, as people are shown: their name or email; the label kept when the account is gone; the
+        console itself for what no person did (invoicing, a deployment finishing)."""
+        if self.actor is not None:
+            return self.actor.display_name
+        return self.actor_label or str(_("System"))
 
     @property
     def verb_label(self) -> str:

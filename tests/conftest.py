@@ -11,8 +11,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, connections
+from django.utils import timezone, translation
 
 from billing.pdf import _recent_pdfs
 from organisations.roles import ACCOUNTING, ADMIN, DEVELOPER, MANAGER
@@ -30,6 +32,17 @@ def _clear_cache():
     yield
     cache.clear()
     _recent_pdfs.clear()
+
+
+@pytest.fixture(autouse=True)
+def _default_language_and_time_zone():
+    # A request activates its person's language and zone in the thread, and nothing deactivates them after it
+    # (a streamed response renders later): every test starts from the console's defaults, as a new process does.
+    translation.activate(settings.LANGUAGE_CODE)
+    timezone.deactivate()
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+    timezone.deactivate()
 
 
 @pytest.fixture(autouse=True)
