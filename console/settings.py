@@ -36,6 +36,9 @@ else:
     # Production never falls back to a default key: say what to set instead of failing with a KeyError.
     raise ImproperlyConfigured("SECRET_KEY is not set. Set it (production), or DEBUG=1 for local development.")
 
+# Keys that signed what is still valid (sessions, password reset links): rotate by moving SECRET_KEY here.
+SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS")
+
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost" if DEBUG or TESTING else "")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
@@ -61,6 +64,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost: the request id is on every response and in every record logged while serving it (console/logs.py).
+    "console.logs.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Below whitenoise: every response but a static asset is private and never stored.
@@ -101,10 +106,13 @@ TEMPLATES = [
 # Django's form renderer with the <select> template in one piece (no include per option): console/form_renderer.py
 FORM_RENDERER = "console.form_renderer.ConsoleFormRenderer"
 
+# DATABASE_POOL=1: psycopg's connection pool in each process (PostgreSQL only) in place of persistent connections,
+# which Django refuses beside a pool (CONN_MAX_AGE must then be 0).
+DATABASE_POOL = env_bool("DATABASE_POOL")
 DATABASES = {
     "default": dj_database_url.config(
         default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
-        conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60")),
+        conn_max_age=int(os.environ.get("CONN_MAX_AGE", "0" if DATABASE_POOL else "60")),
         conn_health_checks=True,
     )
 }
@@ -121,6 +129,22 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
         **DATABASES["default"].get("OPTIONS", {}),
     }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # A database that does not answer fails the request (and /readyz) instead of holding the worker's thread.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+        "connect_timeout", int(os.environ.get("DATABASE_CONNECT_TIMEOUT", "5"))
+    )
+if DATABASE_POOL:
+    if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        raise ImproperlyConfigured("DATABASE_POOL=1 needs PostgreSQL (a postgres:// DATABASE_URL).")
+    if DATABASES["default"]["CONN_MAX_AGE"]:
+        raise ImproperlyConfigured("DATABASE_POOL=1 and CONN_MAX_AGE exclude each other: unset CONN_MAX_AGE.")
+    DATABASES["default"]["OPTIONS"]["pool"] = {
+        "min_size": int(os.environ.get("DATABASE_POOL_MIN_SIZE", "2")),
+        "max_size": int(os.environ.get("DATABASE_POOL_MAX_SIZE", "10")),
+        # Waiting longer for a free connection than this fails the request (PoolTimeout) instead of queueing it.
+        "timeout": float(os.environ.get("DATABASE_POOL_TIMEOUT", "10")),
+    }
 
 # A real cache: allauth's rate limits count in it. Redis when REDIS_URL is set (production: shared by every
 # worker), otherwise one process's memory, which is enough for `make run` and the tests.
@@ -130,10 +154,25 @@ if os.environ.get("REDIS_URL"):
             "BACKEND": "console.cache.SharedClientRedisCache",
             "LOCATION": os.environ["REDIS_URL"],
             "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "console"),
+            # Short timeouts: a Redis down or frozen costs a request one timeout, then the cache degrades to
+            # misses for a few seconds (console/cache.py) instead of making the request wait.
+            "OPTIONS": {
+                "socket_connect_timeout": float(os.environ.get("REDIS_CONNECT_TIMEOUT", "0.25")),
+                "socket_timeout": float(os.environ.get("REDIS_SOCKET_TIMEOUT", "0.25")),
+                "retry_after": float(os.environ.get("REDIS_RETRY_AFTER", "5")),
+            },
         }
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# The probes (console/health.py): /readyz answers 503 while DRAIN_FILE exists (touch it before stopping a process),
+# and when the database or the cache does not answer within READYZ_TIMEOUT seconds (under a probe's usual 1 s).
+DRAIN_FILE = os.environ.get("DRAIN_FILE", "")
+# The tests' machines are busy: there the probe's speed is not under test (tests/console/test_health.py sets it).
+READYZ_TIMEOUT = float(os.environ.get("READYZ_TIMEOUT", "5" if TESTING else "0.8"))
+# Off: a Redis outage (which the console survives, degraded) does not take every process out of the load balancer.
+READYZ_REQUIRE_CACHE = env_bool("READYZ_REQUIRE_CACHE", True)
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
@@ -273,6 +312,8 @@ CSRF_COOKIE_HTTPONLY = True
 if not DEBUG and not TESTING:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # The load balancer probes each process over plain HTTP.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
     SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", str(60 * 60 * 24 * 365)))
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
@@ -281,9 +322,22 @@ if not DEBUG and not TESTING:
     if os.environ.get("REDIS_URL"):
         SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
+# Logs: JSON lines on stderr (LOG_FORMAT=text for a terminal: the default with DEBUG), the request id on every record
+# of a request, one record per request on console.request (console/logs.py), times in UTC, ISO 8601.
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "text" if DEBUG else "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "console.logs.RequestIdFilter"}},
+    "formatters": {
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(levelname)s %(name)s %(message)s",
+            "timestamp": "time",
+        },
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["request_id"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
+    "loggers": {"console.request": {"level": os.environ.get("REQUEST_LOG_LEVEL", "INFO")}},
 }

@@ -5,12 +5,17 @@ from django.urls import include, path
 from accounts.views import set_language
 from organisations.views import HomeView
 
+from .health import healthz, readyz
+
 # The admin's sign-in goes through allauth: same rate limits, same two-factor.
 admin.site.login = secure_admin_login(admin.site.login)
 admin.site.site_header = "Organisations console administration"
 
 urlpatterns = [
     path("", HomeView.as_view(), name="home"),
+    # The load balancer's probes (console/health.py).
+    path("healthz", healthz, name="healthz"),
+    path("readyz", readyz, name="readyz"),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     # Public: the sign-in and sign-up pages offer the language switch too.

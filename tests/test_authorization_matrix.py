@@ -90,6 +90,13 @@ class OnApplication:
 
 
 @dataclass(frozen=True)
+class Public:
+    """Anyone, signed in or not: the load balancer's probes."""
+
+    methods: frozenset = GET_ONLY
+
+
+@dataclass(frozen=True)
 class InvitationLink:
     """The public invitation link: the token is the secret; ``signed_in`` when answering needs an account."""
 
@@ -98,6 +105,8 @@ class InvitationLink:
 
 
 CONSOLE = {
+    "healthz": Public(),
+    "readyz": Public(),
     "home": SignedIn(),
     "organisations:create": SignedIn(BOTH),
     "apps:shared": SignedIn(),
@@ -215,6 +224,8 @@ def capabilities(persona: str, *, shared: bool) -> frozenset:
 
 def expected(entry, persona: str, method: str, variant: str):
     """The outcome for ``persona`` asking ``entry`` with ``method``, in ``variant`` (see ``Matrix.variants``)."""
+    if isinstance(entry, Public):
+        return OK if method in entry.methods else NOT_ALLOWED
     if isinstance(entry, InvitationLink):
         if persona == "anonymous" and entry.signed_in:
             return SIGN_IN

@@ -46,6 +46,7 @@ from tests.test_authorization_matrix import (
     ROLE_IDS,
     InvitationLink,
     MatrixWorld,
+    Public,
     console_routes,
     elsewhere_routes,
     expected,
@@ -65,8 +66,12 @@ def console_routes_with_entries():
 
 
 def page_routes():
-    """(name, route, entry) of every URL of the console that answers GET."""
-    return [(name, route, entry) for name, route, entry in console_routes_with_entries() if GET in entry.methods]
+    """(name, route, entry) of every URL of the console that answers GET with a page (not the probes' JSON)."""
+    return [
+        (name, route, entry)
+        for name, route, entry in console_routes_with_entries()
+        if GET in entry.methods and not isinstance(entry, Public)
+    ]
 
 
 def of_lists_only(route: str) -> bool:
