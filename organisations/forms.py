@@ -34,7 +34,7 @@ class DeleteOrganisationForm(forms.Form):
 
 
 def _role_choices(manageable_roles) -> list[tuple[str, str]]:
-    return [(role.id, role.name) for role in manageable_roles]
+    return [(role.choice_value, role.display_name) for role in manageable_roles]
 
 
 class MemberFilterForm(forms.Form):

@@ -14,7 +14,7 @@ def memberships_for_switcher(*, user) -> list[Membership]:
     return list(
         Membership.objects.active()
         .filter(user=user)
-        .select_related("organisation")
+        .select_related("organisation", "role")
         .order_by("-organisation__is_personal", "organisation__name")
     )
 
@@ -44,7 +44,7 @@ def members_list(*, organisation, query: str = "", without_two_factor: bool = Fa
     members = (
         Membership.objects.active()
         .filter(organisation=organisation)
-        .select_related("user")
+        .select_related("user", "role")
         .annotate(
             has_totp=Exists(Authenticator.objects.filter(user_id=OuterRef("user_id"), type=Authenticator.Type.TOTP))
         )
@@ -61,7 +61,7 @@ def pending_invitations(*, organisation) -> list:
     """The invitations still waiting for an answer, expired ones included (they can be resent or revoked)."""
     return list(
         Invitation.objects.filter(organisation=organisation, state=Invitation.State.PENDING, application=None)
-        .select_related("invited_by")
+        .select_related("invited_by", "role")
         .order_by("expires_at", "pk")
     )
 

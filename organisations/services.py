@@ -15,7 +15,7 @@ from allauth.core.internal import ratelimit
 from allauth.mfa.models import Authenticator
 from allauth.mfa.utils import is_mfa_enabled
 from django.conf import settings
-from django.contrib.auth.models import Permission
+from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives
 from django.core.validators import validate_email
@@ -23,13 +23,14 @@ from django.db import transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from .access import member_access
 from .activity import activity_record
-from .models import Invitation, Membership, Organisation, OrganisationUserObjectPermission
-from .roles import Right, roles
+from .models import Invitation, Membership, Organisation, OrganisationGroupObjectPermission, Role
+from .roles import Right, can_manage, is_admin, roles
 
 
 def _unique_slug(name: str) -> str:
@@ -40,27 +41,76 @@ def _unique_slug(name: str) -> str:
     return slug
 
 
-def membership_sync_rights(membership: Membership) -> None:
-    """Make the member's guardian rights on the organisation those of their role, and only those."""
-    OrganisationUserObjectPermission.objects.filter(
-        user_id=membership.user_id, content_object_id=membership.organisation_id
-    ).delete()
-    codenames = [right.value for right in roles.get(membership.role).rights]
-    permissions = Permission.objects.filter(
-        content_type__app_label="organisations", content_type__model="organisation", codename__in=codenames
-    )
-    OrganisationUserObjectPermission.objects.bulk_create(
-        OrganisationUserObjectPermission(
-            user_id=membership.user_id, content_object_id=membership.organisation_id, permission=permission
+def _permissions(rights) -> list[Permission]:
+    return list(
+        Permission.objects.filter(
+            content_type__app_label="organisations",
+            content_type__model="organisation",
+            codename__in=[str(right) for right in rights],
         )
-        for permission in permissions
     )
 
 
-def _revoke_rights(membership: Membership) -> None:
-    OrganisationUserObjectPermission.objects.filter(
-        user_id=membership.user_id, content_object_id=membership.organisation_id
+def _role_set_rights(role: Role, rights) -> None:
+    """Make the role's group hold ``rights`` on its organisation, and only those."""
+    OrganisationGroupObjectPermission.objects.filter(
+        group_id=role.group_id, content_object_id=role.organisation_id
     ).delete()
+    OrganisationGroupObjectPermission.objects.bulk_create(
+        OrganisationGroupObjectPermission(group_id=role.group_id, content_object_id=role.organisation_id, permission=p)
+        for p in _permissions(rights)
+    )
+    role.rights = rights
+
+
+def _group_name(organisation: Organisation, name: str) -> str:
+    """The role's group's name, as staff see it in the admin (unique: a role's name is unique in its organisation)."""
+    return f"{organisation.slug[:60]} #{organisation.pk}: {name}"
+
+
+def _role_new(*, organisation: Organisation, name: str, description: str, rights, key=None, priority=0) -> Role:
+    group = Group.objects.create(name=_group_name(organisation, name))
+    role = Role.objects.create(
+        organisation=organisation, group=group, name=name, description=description, key=key, priority=priority
+    )
+    _role_set_rights(role, rights)
+    return role
+
+
+def organisation_roles_create(*, organisation: Organisation) -> list[Role]:
+    """Give the organisation the built-in roles it lacks (called for every new organisation)."""
+    existing = set(Role.objects.filter(organisation=organisation, key__isnull=False).values_list("key", flat=True))
+    with translation.override(None):  # stored in English; pages show the built-in roles' names translated
+        return [
+            _role_new(
+                organisation=organisation,
+                name=str(definition.name),
+                description="",
+                rights=definition.rights,
+                key=definition.key,
+                priority=definition.priority,
+            )
+            for definition in roles
+            if definition.key not in existing
+        ]
+
+
+def role_for(*, organisation: Organisation, role) -> Role:
+    """The role of ``organisation`` that ``role`` names: a Role, a built-in key (ADMIN…) or a custom role's id."""
+    if isinstance(role, Role):
+        found = role if role.organisation_id == organisation.pk else None
+    else:
+        value = str(role or "")
+        lookup = {"key": value} if value in roles else {"pk": int(value)} if value.isdigit() else None
+        found = Role.objects.filter(organisation=organisation, **lookup).first() if lookup else None
+    if found is None:
+        raise ValidationError({"role": _("Choose a valid role.")})
+    return found
+
+
+def _role_label(role: Role) -> str:
+    """How activity entries name a role: its built-in key, or its name."""
+    return role.key or role.name
 
 
 def _lock(organisation: Organisation) -> Organisation:
@@ -71,28 +121,35 @@ def _lock(organisation: Organisation) -> Organisation:
 def _other_admins_exist(membership: Membership) -> bool:
     return (
         Membership.objects.active()
-        .filter(organisation_id=membership.organisation_id, role=roles.top.id)
+        .admins()
+        .filter(organisation_id=membership.organisation_id)
         .exclude(pk=membership.pk)
         .exists()
     )
 
 
-def _actor_membership(*, actor, organisation: Organisation) -> Membership:
-    membership = Membership.objects.active().filter(organisation=organisation, user=actor).first()
-    if membership is None:
+def _actor_access(*, actor, organisation: Organisation):
+    access = member_access(user=actor, organisation=organisation)
+    if access is None:
         raise ValidationError(_("You are not a member of this organisation."))
-    return membership
+    return access
 
 
-def _check_may_manage(*, actor_membership: Membership, role: str) -> None:
-    if not roles.can_manage(actor_membership.role, role):
-        raise ValidationError(
-            _("Only a member with the %(role)s role can manage %(role)s members.") % {"role": roles.get(role)}
-        )
+def _check_may_manage(*, actor_access, role: Role) -> None:
+    if not can_manage(actor_access.role, role):
+        if roles.top.key == role.key:
+            message = _("Only a member with the %(role)s role can manage %(role)s members.")
+        else:
+            message = _("Your role cannot manage the %(role)s role: it holds rights that yours does not.")
+        raise ValidationError(message % {"role": role})
 
 
 def _membership_snapshot(membership: Membership) -> dict:
-    return {"user": membership.user.email, "role": membership.role}
+    return {"user": membership.user.email, "role": _role_label(membership.role)}
+
+
+def _admin_role(organisation: Organisation) -> Role:
+    return Role.objects.get(organisation=organisation, key=roles.top.key)
 
 
 @transaction.atomic
@@ -100,8 +157,7 @@ def personal_space_create(*, user) -> Organisation:
     """Create the account's personal space, of which the account is the only Admin."""
     name = user.get_short_name()
     organisation = Organisation.objects.create(name=name[:100], slug=_unique_slug(f"{name}-personal"), is_personal=True)
-    membership = Membership.objects.create(organisation=organisation, user=user, role=roles.top.id)
-    membership_sync_rights(membership)
+    Membership.objects.create(organisation=organisation, user=user, role=_admin_role(organisation))
     return organisation
 
 
@@ -109,8 +165,7 @@ def personal_space_create(*, user) -> Organisation:
 def organisation_create(*, actor, name: str, description: str = "") -> Organisation:
     """Create an organisation of which ``actor`` is the first Admin."""
     organisation = Organisation.objects.create(name=name, slug=_unique_slug(name), description=description)
-    membership = Membership.objects.create(organisation=organisation, user=actor, role=roles.top.id)
-    membership_sync_rights(membership)
+    Membership.objects.create(organisation=organisation, user=actor, role=_admin_role(organisation))
     activity_record(
         organisation=organisation,
         actor=actor,
@@ -160,14 +215,14 @@ def organisation_delete(*, actor, organisation: Organisation, confirm_name: str)
 
 @transaction.atomic
 def membership_add(
-    *, actor, organisation: Organisation, user, role: str, expires_at=None, by_staff: bool = False
+    *, actor, organisation: Organisation, user, role: Role | str, expires_at=None, by_staff: bool = False
 ) -> Membership:
-    """Make ``user`` a member of ``organisation`` with ``role``."""
+    """Make ``user`` a member of ``organisation`` with ``role`` (a role of the organisation, or its key or id)."""
     if organisation.is_personal:
         raise ValidationError(_("A personal space cannot have members."))
-    role = roles.get(role).id
+    role = role_for(organisation=organisation, role=role)
     if not by_staff:
-        _check_may_manage(actor_membership=_actor_membership(actor=actor, organisation=organisation), role=role)
+        _check_may_manage(actor_access=_actor_access(actor=actor, organisation=organisation), role=role)
     _lock(organisation)
     return _membership_create(
         actor=actor, organisation=organisation, user=user, role=role, invited_by=actor, expires_at=expires_at
@@ -175,7 +230,7 @@ def membership_add(
 
 
 def _membership_create(
-    *, actor, organisation: Organisation, user, role: str, invited_by, expires_at=None
+    *, actor, organisation: Organisation, user, role: Role, invited_by, expires_at=None
 ) -> Membership:
     """Create the membership with its rights and its activity entry; the caller holds the organisation's lock."""
     if Membership.objects.filter(organisation=organisation, user=user).exists():
@@ -183,7 +238,6 @@ def _membership_create(
     membership = Membership.objects.create(
         organisation=organisation, user=user, role=role, invited_by=invited_by, expires_at=expires_at
     )
-    membership_sync_rights(membership)
     activity_record(
         organisation=organisation,
         actor=actor,
@@ -195,21 +249,22 @@ def _membership_create(
 
 
 @transaction.atomic
-def membership_change_role(*, actor, membership: Membership, role: str, by_staff: bool = False) -> Membership:
-    """Give the member another role; only an Admin touches Admins, and the last Admin stays one.
+def membership_change_role(*, actor, membership: Membership, role: Role | str, by_staff: bool = False) -> Membership:
+    """Give the member another role; a member manages only roles within their own rights, only an Admin touches
+    Admins, and the last Admin stays one.
 
     ``by_staff``: platform staff acting from the Django admin, who are not members; the last-Admin rule holds.
     """
-    role = roles.get(role).id
     organisation = _lock(membership.organisation)
-    membership = Membership.objects.select_for_update().select_related("user").get(pk=membership.pk)
+    role = role_for(organisation=organisation, role=role)
+    membership = Membership.objects.select_for_update(of=("self",)).select_related("user", "role").get(pk=membership.pk)
     if not by_staff:
-        actor_membership = _actor_membership(actor=actor, organisation=organisation)
-        _check_may_manage(actor_membership=actor_membership, role=membership.role)
-        _check_may_manage(actor_membership=actor_membership, role=role)
-    if membership.role == role:
+        actor_access = _actor_access(actor=actor, organisation=organisation)
+        _check_may_manage(actor_access=actor_access, role=membership.role)
+        _check_may_manage(actor_access=actor_access, role=role)
+    if membership.role_id == role.pk:
         return membership
-    if membership.role == roles.top.id and not _other_admins_exist(membership):
+    if membership.role.key == roles.top.key and not _other_admins_exist(membership):
         raise ValidationError(
             _("%(email)s is the last %(role)s of this organisation. Appoint another %(role)s first.")
             % {"email": membership.user.email, "role": roles.top}
@@ -217,7 +272,6 @@ def membership_change_role(*, actor, membership: Membership, role: str, by_staff
     before = _membership_snapshot(membership)
     membership.role = role
     membership.save(update_fields=["role"])
-    membership_sync_rights(membership)
     activity_record(
         organisation=organisation,
         actor=actor,
@@ -231,16 +285,14 @@ def membership_change_role(*, actor, membership: Membership, role: str, by_staff
 
 def _membership_end(*, actor, membership: Membership, verb: str, last_admin_message: str, check_actor: bool) -> None:
     organisation = _lock(membership.organisation)
-    membership = Membership.objects.select_for_update().select_related("user").get(pk=membership.pk)
+    membership = Membership.objects.select_for_update(of=("self",)).select_related("user", "role").get(pk=membership.pk)
     if check_actor:
-        actor_membership = _actor_membership(actor=actor, organisation=organisation)
-        _check_may_manage(actor_membership=actor_membership, role=membership.role)
+        _check_may_manage(actor_access=_actor_access(actor=actor, organisation=organisation), role=membership.role)
     if organisation.is_personal:
         raise ValidationError(_("Nobody can leave or be removed from a personal space."))
-    if membership.role == roles.top.id and not _other_admins_exist(membership):
+    if membership.role.key == roles.top.key and not membership.is_expired and not _other_admins_exist(membership):
         raise ValidationError(last_admin_message % {"email": membership.user.email, "role": roles.top})
     before = _membership_snapshot(membership)
-    _revoke_rights(membership)
     membership.delete()
     activity_record(organisation=organisation, actor=actor, verb=verb, target=membership.user, before=before)
 
@@ -271,6 +323,119 @@ def membership_leave(*, membership: Membership) -> None:
             "You are the last %(role)s of this organisation and cannot leave it. Appoint another %(role)s first."
         ),
     )
+
+
+# Custom roles: an Admin makes them from the vocabulary of rights; the built-in ones stay as roles.py defines them.
+
+
+def _role_snapshot(role: Role) -> dict:
+    return {
+        "name": role.name,
+        "description": role.description,
+        "rights": sorted(right.value for right in role.rights),
+    }
+
+
+def _check_may_edit_roles(*, actor, organisation: Organisation, by_staff: bool) -> None:
+    if organisation.is_personal:
+        raise ValidationError(_("A personal space has no roles to manage."))
+    if not by_staff and not is_admin(_actor_access(actor=actor, organisation=organisation).role):
+        raise ValidationError(_("Only a member with the %(role)s role can manage roles.") % {"role": roles.top})
+
+
+def _clean_role_values(*, organisation: Organisation, name: str, rights, role: Role | None = None):
+    name = " ".join(name.split())
+    if not name:
+        raise ValidationError({"name": _("Give the role a name.")})
+    others = Role.objects.filter(organisation=organisation).exclude(pk=role.pk if role else None)
+    taken = {str(other.name).casefold() for other in others} | {str(other).casefold() for other in others}
+    if name.casefold() in taken:
+        raise ValidationError({"name": _("The organisation already has a role named “%(name)s”.") % {"name": name}})
+    try:
+        rights = frozenset(Right(right) for right in rights)
+    except ValueError as error:
+        raise ValidationError({"rights": _("Choose valid rights.")}) from error
+    return name, rights
+
+
+@transaction.atomic
+def role_create(
+    *, actor, organisation: Organisation, name: str, description: str = "", rights, by_staff: bool = False
+) -> Role:
+    """Create a custom role of the organisation with ``rights`` (Admins only)."""
+    organisation = _lock(organisation)
+    _check_may_edit_roles(actor=actor, organisation=organisation, by_staff=by_staff)
+    name, rights = _clean_role_values(organisation=organisation, name=name, rights=rights)
+    role = _role_new(organisation=organisation, name=name, description=description.strip(), rights=rights)
+    activity_record(
+        organisation=organisation, actor=actor, verb="role.created", target=role, after=_role_snapshot(role)
+    )
+    return role
+
+
+def _custom_role_locked(role: Role) -> tuple[Organisation, Role]:
+    organisation = _lock(role.organisation)
+    role = Role.objects.select_for_update().get(pk=role.pk)
+    if role.is_builtin:
+        raise ValidationError(_("A built-in role cannot be changed or deleted."))
+    return organisation, role
+
+
+@transaction.atomic
+def role_update(*, actor, role: Role, name: str, description: str = "", rights, by_staff: bool = False) -> Role:
+    """Change a custom role: its new rights hold at once for every member who has it (Admins only)."""
+    organisation, role = _custom_role_locked(role)
+    _check_may_edit_roles(actor=actor, organisation=organisation, by_staff=by_staff)
+    name, rights = _clean_role_values(organisation=organisation, name=name, rights=rights, role=role)
+    before = _role_snapshot(role)
+    role.name, role.description = name, description.strip()
+    role.save(update_fields=["name", "description"])
+    Group.objects.filter(pk=role.group_id).update(name=_group_name(organisation, name))
+    if rights != role.rights:
+        _role_set_rights(role, rights)
+    after = _role_snapshot(role)
+    if before != after:
+        activity_record(
+            organisation=organisation, actor=actor, verb="role.updated", target=role, before=before, after=after
+        )
+    return role
+
+
+@transaction.atomic
+def role_delete(*, actor, role: Role, replacement: Role | str | None = None, by_staff: bool = False) -> None:
+    """Delete a custom role; its members and invitations move to ``replacement`` (required when it is in use)."""
+    organisation, role = _custom_role_locked(role)
+    _check_may_edit_roles(actor=actor, organisation=organisation, by_staff=by_staff)
+    in_use = Membership.objects.filter(role=role).exists() or Invitation.objects.filter(role=role).exists()
+    before = _role_snapshot(role)
+    if in_use:
+        if replacement in (None, ""):
+            raise ValidationError({"replacement": _("Choose the role its members move to.")})
+        replacement = role_for(organisation=organisation, role=replacement)
+        if replacement.pk == role.pk:
+            raise ValidationError({"replacement": _("Choose another role for its members.")})
+        moved = list(Membership.objects.filter(role=role).select_related("user"))
+        Membership.objects.filter(role=role).update(role=replacement)
+        Invitation.objects.filter(role=role).update(role=replacement)
+        before["members"] = sorted(membership.user.email for membership in moved)
+        for membership in moved:
+            activity_record(
+                organisation=organisation,
+                actor=actor,
+                verb="member.role_changed",
+                target=membership.user,
+                before={"user": membership.user.email, "role": _role_label(role)},
+                after={"user": membership.user.email, "role": _role_label(replacement)},
+            )
+    activity_record(
+        organisation=organisation,
+        actor=actor,
+        verb="role.deleted",
+        target=role,
+        before=before,
+        after={"members_moved_to": _role_label(replacement)} if in_use else None,
+    )
+    role.delete()
 
 
 @transaction.atomic
@@ -325,7 +490,7 @@ def _invitation_snapshot(invitation: Invitation) -> dict:
             "application": invitation.application.name,
             "level": invitation.application_level,
         }
-    return {"email": invitation.email, "role": invitation.role}
+    return {"email": invitation.email, "role": _role_label(invitation.role)}
 
 
 @contextmanager
@@ -363,7 +528,7 @@ def _invitation_send(*, invitation: Invitation, token: str, base_url: str) -> No
         "invitation": invitation,
         "organisation": invitation.organisation,
         "inviter": invitation.invited_by,
-        "role": invitation.role_definition,
+        "role": invitation.role,
         "application": invitation.application,
         "url": base_url.rstrip("/") + reverse("organisations:invitation", kwargs={"token": token}),
         "expires_at": invitation.expires_at,
@@ -378,13 +543,13 @@ def _invitation_send(*, invitation: Invitation, token: str, base_url: str) -> No
     message.send()
 
 
-def _check_may_invite(*, actor, organisation: Organisation, role: str) -> None:
-    """``role`` empty: an invitation to one application, which gives no role to manage."""
-    actor_membership = _actor_membership(actor=actor, organisation=organisation)
-    if not actor_membership.role_definition.has_right(Right.INVITE_MEMBERS):
+def _check_may_invite(*, actor, organisation: Organisation, role: Role | None) -> None:
+    """``role`` None: an invitation to one application, which gives no role to manage."""
+    actor_access = _actor_access(actor=actor, organisation=organisation)
+    if not actor_access.has(Right.INVITE_MEMBERS):
         raise ValidationError(_("You may not invite members to this organisation."))
-    if role:
-        _check_may_manage(actor_membership=actor_membership, role=role)
+    if role is not None:
+        _check_may_manage(actor_access=actor_access, role=role)
 
 
 def _email_is_member(*, organisation: Organisation, email: str) -> bool:
@@ -416,7 +581,7 @@ def invitation_create(
     actor,
     organisation: Organisation,
     email: str,
-    role: str,
+    role: Role | str | None,
     base_url: str,
     by_staff: bool = False,
     application=None,
@@ -434,11 +599,11 @@ def invitation_create(
     if application is not None:
         if application.organisation_id != organisation.pk or role or not application_level:
             raise ValidationError(_("Choose an application of this organisation and an access level."))
+        role = None
     else:
         if organisation.is_personal:
             raise ValidationError(_("A personal space cannot have members."))
-        if role not in {r.id for r in roles}:
-            raise ValidationError({"role": _("Choose a valid role.")})
+        role = role_for(organisation=organisation, role=role)
     if not by_staff:
         _check_may_invite(actor=actor, organisation=organisation, role=role)
     organisation = _lock(organisation)  # one invitation per address at a time, also when two requests race

@@ -160,6 +160,10 @@ class RecentAuthenticationMixin:
         return check(request, *args, **kwargs)
 
 
+# The rights with which a member acts on other members (or their invitations), according to their roles.
+MANAGING_RIGHTS = (Right.CHANGE_MEMBER_ROLES, Right.REMOVE_MEMBERS, Right.INVITE_MEMBERS)
+
+
 class MembersView(OrganisationMixin, ListView):
     required_right = Right.VIEW_MEMBERS
     template_name = "organisations/members.html"
@@ -180,7 +184,8 @@ class MembersView(OrganisationMixin, ListView):
 
     def get_context_data(self, **kwargs):
         kwargs["filter_form"] = self.filter_form
-        kwargs["manageable_role_ids"] = {role.id for role in self.access.manageable_roles()}
+        if any(self.access.has(right) for right in MANAGING_RIGHTS):
+            kwargs["manageable_role_ids"] = {role.pk for role in self.access.manageable_roles()}
         if self.access.has(Right.INVITE_MEMBERS):
             kwargs["invitations"] = selectors.pending_invitations(organisation=self.organisation)
         return super().get_context_data(**kwargs)
@@ -192,7 +197,9 @@ class MemberMixin:
     @cached_property
     def target(self) -> Membership:
         return get_object_or_404(
-            Membership.objects.active().select_related("user"), organisation=self.organisation, pk=self.kwargs["pk"]
+            Membership.objects.active().select_related("user", "role"),
+            organisation=self.organisation,
+            pk=self.kwargs["pk"],
         )
 
     def get_context_data(self, **kwargs):
@@ -208,7 +215,7 @@ class MemberRoleView(OrganisationMixin, RecentAuthenticationMixin, MemberMixin, 
     def get_form_kwargs(self):
         kwargs = super().get_form_kwargs()
         kwargs["manageable_roles"] = self.access.manageable_roles()
-        kwargs.setdefault("initial", {})["role"] = self.target.role
+        kwargs.setdefault("initial", {})["role"] = self.target.role.choice_value
         return kwargs
 
     def form_valid(self, form):
@@ -221,7 +228,7 @@ class MemberRoleView(OrganisationMixin, RecentAuthenticationMixin, MemberMixin, 
             return self.form_invalid(form)
         messages.success(
             self.request,
-            _("%(email)s is now %(role)s.") % {"email": membership.user.email, "role": membership.role_definition},
+            _("%(email)s is now %(role)s.") % {"email": membership.user.email, "role": membership.role},
         )
         return redirect("organisations:members", slug=self.organisation.slug)
 
@@ -452,7 +459,7 @@ class InvitationView(TemplateView):
         context = self.get_context_data(
             invitation=invitation,
             organisation=invitation.organisation,
-            role=invitation.role_definition,
+            role=invitation.role,
             is_invitee=is_invitee,
             login_url=f"{reverse('account_login')}?{urlencode({'next': path})}",
             signup_url=reverse("organisations:invitation_signup", kwargs={"token": kwargs["token"]}),
@@ -503,7 +510,7 @@ def accepted_message(invitation: Invitation) -> str:
         return _("“%(name)s” is now shared with you.") % {"name": invitation.application.name}
     return _("Welcome to “%(name)s”: you are %(role)s.") % {
         "name": invitation.organisation.name,
-        "role": invitation.role_definition.name,
+        "role": invitation.role,
     }
 
 

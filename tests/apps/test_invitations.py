@@ -33,7 +33,7 @@ class TestInvitationToOneApplication:
         response = invite(client, application)
         assert response.status_code == 302
         invitation = Invitation.objects.get()
-        assert (invitation.application, invitation.application_level, invitation.role) == (application, "deploy", "")
+        assert (invitation.application, invitation.application_level, invitation.role) == (application, "deploy", None)
         assert not ApplicationGrant.objects.exists()
         assert len(mailoutbox) == 1 and mailoutbox[0].to == [EMAIL]
         assert "shop-front" in mailoutbox[0].subject + mailoutbox[0].body

@@ -15,7 +15,7 @@ from organisations import services
 from organisations.models import Activity, Invitation, Membership
 from organisations.roles import ACCOUNTING, ADMIN, DEVELOPER, MANAGER
 from tests.accounts.factories import PASSWORD, UserFactory
-from tests.organisations.factories import OrganisationFactory
+from tests.organisations.factories import MembershipFactory, OrganisationFactory
 from tests.organisations.members_support import (
     WHO,
     invitation_url,
@@ -75,7 +75,7 @@ class TestInvite:
             (MANAGER, ADMIN, 200),  # not among the Manager's choices: a form error
             (MANAGER, MANAGER, 302),
             (MANAGER, DEVELOPER, 302),
-            (MANAGER, ACCOUNTING, 302),
+            (MANAGER, ACCOUNTING, 200),  # billing rights the Manager does not hold
             (DEVELOPER, DEVELOPER, 403),
             (ACCOUNTING, ACCOUNTING, 403),
             ("outsider", DEVELOPER, 404),
@@ -86,7 +86,7 @@ class TestInvite:
         client, _ = user_as(who)
         response = client.post(url("invite"), {"email": INVITED, "role": role})
         assert outcome(response) == expected
-        written = Invitation.objects.filter(organisation=organisation, email=INVITED, role=role).exists()
+        written = Invitation.objects.filter(organisation=organisation, email=INVITED, role__key=role).exists()
         assert written is (expected == 302)
         assert len(mail.outbox) == (1 if expected == 302 else 0)
 
@@ -152,8 +152,7 @@ class TestInvite:
         assert not Invitation.objects.filter(email="c@example.com").exists() and len(mail.outbox) == 2
         # Another organisation has its own count.
         other = OrganisationFactory()
-        Membership.objects.create(organisation=other, user=admin, role=ADMIN)
-        services.membership_sync_rights(Membership.objects.get(organisation=other, user=admin))
+        MembershipFactory(organisation=other, user=admin, role=ADMIN)
         invite(actor=admin, organisation=other, email="c@example.com", role=DEVELOPER)
 
     def test_invitations_are_rate_limited_per_inviter(self, settings, client, organisation, admin, member):
@@ -187,7 +186,7 @@ class TestLifecycle:
         response = client.post(invitation_url(token, "invitation_accept"))
         assert response.status_code == 302 and response["Location"] == url("entry")
         membership = Membership.objects.get(organisation=organisation, user=invited)
-        assert membership.role == MANAGER and membership.invited_by == admin
+        assert membership.role.key == MANAGER and membership.invited_by == admin
         invitation = Invitation.objects.get()
         assert invitation.state == Invitation.State.ACCEPTED and invitation.accepted_by == invited
         assert invitation.accepted_at is not None
@@ -232,7 +231,7 @@ class TestLifecycle:
         _, token = invite(actor=admin, organisation=organisation, email=INVITED, role=DEVELOPER)
         client.force_login(outsider)
         client.post(invitation_url(token, "invitation_accept"))
-        assert Membership.objects.filter(user=outsider, organisation=organisation, role=DEVELOPER).exists()
+        assert Membership.objects.filter(user=outsider, organisation=organisation, role__key=DEVELOPER).exists()
 
     def test_accepting_requires_signing_in(self, client, organisation, admin):
         _, token = invite(actor=admin, organisation=organisation, email=INVITED, role=DEVELOPER)
@@ -312,7 +311,7 @@ class TestLifecycle:
             to_signup["Location"], {"email": INVITED, "password1": PASSWORD, "password2": PASSWORD}, follow=True
         )
         assert response.status_code == 200
-        user = Membership.objects.get(organisation=organisation, role=ACCOUNTING).user
+        user = Membership.objects.get(organisation=organisation, role__key=ACCOUNTING).user
         assert user.email == INVITED
         assert EmailAddress.objects.get(user=user, email=INVITED).verified
         assert Invitation.objects.get().accepted_by == user
@@ -388,8 +387,7 @@ class TestResendAndRevoke:
     def test_another_organisations_invitation_is_not_found(self, client, organisation, admin):
         other = OrganisationFactory()
         other_admin = UserFactory()
-        membership = Membership.objects.create(organisation=other, user=other_admin, role=ADMIN)
-        services.membership_sync_rights(membership)
+        MembershipFactory(organisation=other, user=other_admin, role=ADMIN)
         invitation, _ = invite(actor=other_admin, organisation=other, email=INVITED, role=DEVELOPER)
         client.force_login(admin)
         assert client.post(url("invitation_revoke", pk=invitation.pk)).status_code == 404
@@ -452,7 +450,7 @@ class TestRaces:
     def setting(self):
         organisation = OrganisationFactory(slug="race")
         admin = UserFactory()
-        services.membership_sync_rights(Membership.objects.create(organisation=organisation, user=admin, role=ADMIN))
+        MembershipFactory(organisation=organisation, user=admin, role=ADMIN)
         return organisation, admin
 
     @pytest.mark.parametrize("attempt", range(3))
@@ -483,9 +481,7 @@ class TestRaces:
     def test_the_same_address_invited_twice_at_once_gets_one_invitation(self, setting, member, attempt):
         organisation, admin = setting
         other_admin = UserFactory()
-        services.membership_sync_rights(
-            Membership.objects.create(organisation=organisation, user=other_admin, role=ADMIN)
-        )
+        MembershipFactory(organisation=organisation, user=other_admin, role=ADMIN)
         errors = _race(
             lambda: invite(actor=admin, organisation=organisation, email=INVITED, role=DEVELOPER),
             lambda: invite(actor=other_admin, organisation=organisation, email=INVITED, role=MANAGER),

@@ -43,11 +43,14 @@ def test_admin_holds_every_right():
         (MANAGER, ADMIN, False),
         (MANAGER, MANAGER, True),
         (MANAGER, DEVELOPER, True),
-        (MANAGER, ACCOUNTING, True),
+        # A Manager holds no billing right, so cannot grant the Accountant's.
+        (MANAGER, ACCOUNTING, False),
+        (ACCOUNTING, ACCOUNTING, True),
+        (ACCOUNTING, DEVELOPER, False),
         (DEVELOPER, MANAGER, False),
     ],
 )
-def test_only_an_admin_manages_admins_and_nobody_grants_above_their_own_role(actor, target, allowed):
+def test_only_an_admin_manages_admins_and_nobody_grants_rights_they_do_not_hold(actor, target, allowed):
     assert roles.can_manage(actor, target) is allowed
 
 
