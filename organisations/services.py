@@ -137,7 +137,7 @@ def _actor_access(*, actor, organisation: Organisation):
 
 def _check_may_manage(*, actor_access, role: Role) -> None:
     if not can_manage(actor_access.role, role):
-        if roles.top.key == role.key:
+        if is_admin(role):
             message = _("Only a member with the %(role)s role can manage %(role)s members.")
         else:
             message = _("Your role cannot manage the %(role)s role: it holds rights that yours does not.")
@@ -264,7 +264,7 @@ def membership_change_role(*, actor, membership: Membership, role: Role | str, b
         _check_may_manage(actor_access=actor_access, role=role)
     if membership.role_id == role.pk:
         return membership
-    if membership.role.key == roles.top.key and not _other_admins_exist(membership):
+    if is_admin(membership.role) and not _other_admins_exist(membership):
         raise ValidationError(
             _("%(email)s is the last %(role)s of this organisation. Appoint another %(role)s first.")
             % {"email": membership.user.email, "role": roles.top}
@@ -290,7 +290,7 @@ def _membership_end(*, actor, membership: Membership, verb: str, last_admin_mess
         _check_may_manage(actor_access=_actor_access(actor=actor, organisation=organisation), role=membership.role)
     if organisation.is_personal:
         raise ValidationError(_("Nobody can leave or be removed from a personal space."))
-    if membership.role.key == roles.top.key and not membership.is_expired and not _other_admins_exist(membership):
+    if is_admin(membership.role) and not membership.is_expired and not _other_admins_exist(membership):
         raise ValidationError(last_admin_message % {"email": membership.user.email, "role": roles.top})
     before = _membership_snapshot(membership)
     membership.delete()
