@@ -17,7 +17,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from .models import Membership, Organisation, OrganisationGroupObjectPermission, Role
-from .roles import Right, can_manage
+from .roles import Right, can_manage, is_admin
 
 
 class _Can:
@@ -52,6 +52,11 @@ class OrganisationAccess:
     @property
     def role(self) -> Role | None:
         return self.membership.role if self.membership else None
+
+    @property
+    def can_edit_roles(self) -> bool:
+        """Whether this member may create, change and delete the organisation's custom roles (Admins)."""
+        return self.membership is not None and is_admin(self.role) and not self.organisation.is_personal
 
     def can_manage_role(self, role: Role) -> bool:
         """Whether this member may grant, change or remove ``role`` (a subset of their rights; only an Admin manages

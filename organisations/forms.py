@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from . import selectors
 from .activity import VERB_LABELS, verb_label
 from .models import Organisation
+from .roles import RIGHT_DESCRIPTIONS
 
 
 class OrganisationForm(forms.ModelForm):
@@ -57,6 +58,28 @@ class MemberRoleForm(forms.Form):
     def __init__(self, *args, manageable_roles, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["role"].choices = _role_choices(manageable_roles)
+
+
+class RoleForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=60)
+    description = forms.CharField(label=_("Description"), max_length=255, required=False)
+    rights = forms.MultipleChoiceField(
+        label=_("Rights"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        choices=[(right.value, description) for right, description in RIGHT_DESCRIPTIONS.items()],
+    )
+
+
+class RoleDeleteForm(forms.Form):
+    replacement = forms.ChoiceField(label=_("Move its members to"), required=False)
+
+    def __init__(self, *args, role, other_roles, in_use: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["replacement"].choices = [("", "—"), *_role_choices(other_roles)]
+        self.fields["replacement"].required = in_use
+        if not in_use:
+            self.fields["replacement"].widget = forms.HiddenInput()
 
 
 class ConfirmForm(forms.Form):

@@ -21,6 +21,7 @@ from django.views.generic import FormView, ListView, RedirectView, TemplateView
 from console.navigation import sections_for
 
 from . import selectors, services
+from .access import organisation_roles
 from .forms import (
     ActivityFilterForm,
     ConfirmForm,
@@ -29,12 +30,14 @@ from .forms import (
     MemberFilterForm,
     MemberRoleForm,
     OrganisationForm,
+    RoleDeleteForm,
+    RoleForm,
     TwoFactorSettingForm,
 )
 from .mixins import OrganisationMixin
-from .models import Invitation, Membership
+from .models import Invitation, Membership, Role
 from .pagination import CappedPaginator
-from .roles import Right
+from .roles import RIGHT_DESCRIPTIONS, SUGGESTED_ROLES, Right
 
 
 def apply_validation_error(form, error: ValidationError) -> None:
@@ -332,6 +335,115 @@ class SecurityView(OrganisationMixin, RecentAuthenticationMixin, FormView):
             return self.form_invalid(form)
         messages.success(self.request, _("Security settings saved."))
         return redirect("organisations:security", slug=self.organisation.slug)
+
+
+# Roles
+
+
+class RolesView(OrganisationMixin, TemplateView):
+    """Every role of the organisation with its rights, as a matrix; Admins create, change and delete custom ones."""
+
+    required_right = Right.VIEW_MEMBERS
+    template_name = "organisations/roles.html"
+
+    def get_context_data(self, **kwargs):
+        kwargs["roles"] = organisation_roles(organisation=self.organisation)
+        kwargs["rights"] = list(RIGHT_DESCRIPTIONS.items())
+        kwargs["suggestions"] = SUGGESTED_ROLES
+        return super().get_context_data(**kwargs)
+
+
+class RoleCreateView(OrganisationMixin, FormView):
+    required_right = Right.CHANGE_MEMBER_ROLES
+    requires_role_editing = True
+    template_name = "organisations/role_form.html"
+    form_class = RoleForm
+
+    def get_initial(self):
+        start = next((s for s in SUGGESTED_ROLES if s["id"] == self.request.GET.get("start")), None)
+        if start is None:
+            return {}
+        return {"name": start["name"], "description": start["desc"], "rights": [r.value for r in start["rights"]]}
+
+    def form_valid(self, form):
+        try:
+            role = services.role_create(
+                actor=self.request.user,
+                organisation=self.organisation,
+                name=form.cleaned_data["name"],
+                description=form.cleaned_data["description"],
+                rights=form.cleaned_data["rights"],
+            )
+        except ValidationError as error:
+            apply_validation_error(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, _("Role “%(name)s” created.") % {"name": role})
+        return redirect("organisations:roles", slug=self.organisation.slug)
+
+
+class CustomRoleMixin:
+    """A custom role of the URL's organisation; built-in roles and other organisations' roles are 404."""
+
+    @cached_property
+    def role(self) -> Role:
+        return get_object_or_404(Role, organisation=self.organisation, pk=self.kwargs["role_id"], key__isnull=True)
+
+    def get_context_data(self, **kwargs):
+        kwargs["role"] = self.role
+        kwargs["member_count"] = Membership.objects.filter(role=self.role).count()
+        return super().get_context_data(**kwargs)
+
+
+class RoleUpdateView(OrganisationMixin, CustomRoleMixin, FormView):
+    required_right = Right.CHANGE_MEMBER_ROLES
+    requires_role_editing = True
+    template_name = "organisations/role_form.html"
+    form_class = RoleForm
+
+    def get_initial(self):
+        role = self.role
+        return {"name": role.name, "description": role.description, "rights": [r.value for r in role.rights]}
+
+    def form_valid(self, form):
+        try:
+            role = services.role_update(
+                actor=self.request.user,
+                role=self.role,
+                name=form.cleaned_data["name"],
+                description=form.cleaned_data["description"],
+                rights=form.cleaned_data["rights"],
+            )
+        except ValidationError as error:
+            apply_validation_error(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, _("Role “%(name)s” saved.") % {"name": role})
+        return redirect("organisations:roles", slug=self.organisation.slug)
+
+
+class RoleDeleteView(OrganisationMixin, CustomRoleMixin, FormView):
+    required_right = Right.CHANGE_MEMBER_ROLES
+    requires_role_editing = True
+    template_name = "organisations/role_delete.html"
+    form_class = RoleDeleteForm
+
+    def get_form_kwargs(self):
+        others = [role for role in organisation_roles(organisation=self.organisation) if role.pk != self.role.pk]
+        in_use = (
+            Membership.objects.filter(role=self.role).exists() or Invitation.objects.filter(role=self.role).exists()
+        )
+        return {**super().get_form_kwargs(), "role": self.role, "other_roles": others, "in_use": in_use}
+
+    def form_valid(self, form):
+        name = str(self.role)
+        try:
+            services.role_delete(
+                actor=self.request.user, role=self.role, replacement=form.cleaned_data["replacement"] or None
+            )
+        except ValidationError as error:
+            apply_validation_error(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, _("Role “%(name)s” deleted.") % {"name": name})
+        return redirect("organisations:roles", slug=self.organisation.slug)
 
 
 class ActivityFilterMixin:

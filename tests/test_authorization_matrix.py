@@ -30,7 +30,7 @@ from apps.access import Capability, capabilities_from_level, capabilities_from_r
 from billing import services as billing_services
 from organisations import services as organisation_services
 from organisations.models import Membership
-from organisations.roles import ACCOUNTING, ADMIN, DEVELOPER, MANAGER, Right, roles
+from organisations.roles import ACCOUNTING, ADMIN, DEVELOPER, MANAGER, SUGGESTED_ROLES, Right, is_admin, roles
 from tests.accounts.factories import PASSWORD, UserFactory
 from tests.apps.factories import (
     AddonFactory,
@@ -78,6 +78,7 @@ class Member:
     right: Right | None
     methods: frozenset = GET_ONLY
     post_right: Right | None = None  # when a POST asks for more than seeing the page
+    admin_only: bool = False  # the pages that change the organisation's roles: its Admins only
 
 
 @dataclass(frozen=True)
@@ -107,6 +108,10 @@ CONSOLE = {
     "organisations:settings": Member(R.CHANGE_ORGANISATION, BOTH),
     "organisations:security": Member(R.MANAGE_SECURITY, BOTH),
     "organisations:delete": Member(R.DELETE_ORGANISATION, BOTH),
+    "organisations:roles": Member(R.VIEW_MEMBERS),
+    "organisations:role_create": Member(R.CHANGE_MEMBER_ROLES, BOTH, admin_only=True),
+    "organisations:role_update": Member(R.CHANGE_MEMBER_ROLES, BOTH, admin_only=True),
+    "organisations:role_delete": Member(R.CHANGE_MEMBER_ROLES, BOTH, admin_only=True),
     "organisations:activity": Member(R.VIEW_ACTIVITY),
     "organisations:activity_export": Member(R.VIEW_ACTIVITY),
     "organisations:leave": Member(None, BOTH),
@@ -231,6 +236,8 @@ def expected(entry, persona: str, method: str, variant: str):
         right = entry.post_right if method == POST and entry.post_right else entry.right
         if right is not None and not role.has_right(right):
             return FORBIDDEN
+        if entry.admin_only and not is_admin(role):
+            return FORBIDDEN
         if method not in entry.methods:
             return NOT_ALLOWED
         return NOT_FOUND if variant == "foreign objects" else OK
@@ -288,6 +295,7 @@ class World:
     unshared: Bundle
     membership: object  # a Developer the people with the right may change or remove
     invitation: object  # a pending invitation to the organisation
+    role: object  # a custom role, held by a member
     addon: object
     invoice: object
     card: object
@@ -327,6 +335,13 @@ def build_world(slug: str, **people) -> World:
         role=DEVELOPER,
         base_url="http://testserver/",
     )
+    viewer = organisation_services.role_create(
+        actor=admin,
+        organisation=organisation,
+        name=str(SUGGESTED_ROLES[0]["name"]),
+        rights=SUGGESTED_ROLES[0]["rights"],
+    )
+    MembershipFactory(organisation=organisation, role=viewer)
     shared = _bundle(organisation, admin, f"{slug}-shop")
     for day in range(1, 11):
         usage_of(shared.application, date(2026, 9, day), 24)
@@ -339,6 +354,7 @@ def build_world(slug: str, **people) -> World:
         unshared=_bundle(organisation, admin, f"{slug}-intranet"),
         membership=target,
         invitation=invitation,
+        role=viewer,
         addon=AddonFactory(organisation=organisation, name=f"{slug}-db"),
         invoice=invoice,
         card=CardFactory(organisation=organisation),
@@ -359,7 +375,7 @@ def fill(route: str, name: str, *, slug_of: World, app: Bundle, leaf: Bundle, ob
             value = objects.invitation.pk
         elif kwarg in {"variable_id", "domain_id", "deployment_id", "grant_id", "invitation_id"}:
             value = getattr(leaf, kwarg.removesuffix("_id")).pk
-        elif kwarg in {"addon_id", "invoice_id"}:
+        elif kwarg in {"addon_id", "invoice_id", "role_id"}:
             value = getattr(objects, kwarg.removesuffix("_id")).pk
         elif kwarg == "method_id":
             value = objects.card.pk

@@ -3,8 +3,9 @@ from django.core.exceptions import ValidationError
 
 from organisations import services
 from organisations.access import organisation_access, organisation_roles
-from organisations.models import Activity, Membership, Role
-from organisations.roles import ACCOUNTING, ADMIN, DEVELOPER, MANAGER, Right, can_manage, roles
+from organisations.models import Activity, Invitation, Membership, Role
+from organisations.roles import ACCOUNTING, ADMIN, DEVELOPER, MANAGER, RIGHT_DESCRIPTIONS, Right, can_manage, roles
+from tests.organisations.members_support import reauthenticate, url
 
 # The reference matrix of DESIGN.md, written out once more by hand so that a change to roles.py is a decision.
 MATRIX = {
@@ -172,3 +173,100 @@ class TestCustomRoles:
         with pytest.raises(ValidationError, match="built-in"):
             services.role_delete(actor=admin, role=developer, replacement=MANAGER)
         assert developer.rights == roles.get(DEVELOPER).rights
+
+
+@pytest.mark.django_db
+class TestRolesPage:
+    @pytest.fixture
+    def viewer(self, organisation):
+        return services.role_create(
+            actor=None,
+            organisation=organisation,
+            name="Viewer",
+            rights={Right.VIEW_ORGANISATION, Right.VIEW_APPLICATIONS, Right.VIEW_MEMBERS},
+            by_staff=True,
+        )
+
+    @pytest.mark.parametrize("who", [ADMIN, MANAGER, DEVELOPER, ACCOUNTING, "outsider"])
+    def test_every_role_with_its_rights_for_those_who_see_members(self, user_as, viewer, who):
+        client, _ = user_as(who)
+        response = client.get(url("roles"))
+        expected = {ACCOUNTING: 403, "outsider": 404}.get(who, 200)
+        assert response.status_code == expected
+        if expected == 200:
+            page = response.content.decode()
+            for name in ("Admin", "Manager", "Developer", "Accountant", "Viewer"):
+                assert name in page
+            assert str(RIGHT_DESCRIPTIONS[Right.MANAGE_BILLING]) in page
+            assert (url("role_update", role_id=viewer.pk) in page) is (who == ADMIN)
+            assert (url("role_create") in page) is (who == ADMIN)
+
+    def test_the_matrix_says_which_role_holds_which_right(self, user_as, viewer):
+        client, _ = user_as(DEVELOPER)
+        response = client.get(url("roles"))
+        columns = response.context["roles"]
+        assert [str(role) for role in columns] == ["Admin", "Manager", "Developer", "Accountant", "Viewer"]
+        assert columns[-1].rights == {Right.VIEW_ORGANISATION, Right.VIEW_APPLICATIONS, Right.VIEW_MEMBERS}
+
+    @pytest.mark.parametrize("who", [MANAGER, DEVELOPER])
+    def test_only_admins_edit_roles(self, user_as, viewer, who):
+        client, _ = user_as(who)
+        assert client.get(url("role_create")).status_code == 403
+        assert client.post(url("role_update", role_id=viewer.pk), {"name": "X"}).status_code == 403
+        assert client.post(url("role_delete", role_id=viewer.pk)).status_code == 403
+        viewer.refresh_from_db()
+        assert viewer.name == "Viewer"
+
+    def test_an_admin_creates_a_role_from_a_suggestion(self, user_as, organisation):
+        client, _ = user_as(ADMIN)
+        form = client.get(url("role_create"), {"start": "billing"}).context["form"]
+        assert form.initial["rights"] == [Right.VIEW_BILLING.value]
+        response = client.post(
+            url("role_create"), {"name": "Billing only", "description": "", "rights": [Right.VIEW_BILLING.value]}
+        )
+        assert response.status_code == 302
+        role = Role.objects.get(organisation=organisation, name="Billing only")
+        assert role.rights == {Right.VIEW_BILLING} and not role.is_builtin
+        assert Activity.objects.get(verb="role.created").after["rights"] == ["view_billing"]
+
+    def test_built_in_roles_have_no_edit_page(self, user_as, organisation):
+        client, _ = user_as(ADMIN)
+        developer = Role.objects.get(organisation=organisation, key=DEVELOPER)
+        assert client.get(url("role_update", role_id=developer.pk)).status_code == 404
+        assert client.post(url("role_delete", role_id=developer.pk)).status_code == 404
+
+    def test_an_admin_edits_a_role_and_its_members_get_the_rights_at_once(self, user_as, organisation, viewer, member):
+        holder = member(DEVELOPER)
+        Membership.objects.filter(user=holder, organisation=organisation).update(role=viewer)
+        client, _ = user_as(ADMIN)
+        response = client.post(
+            url("role_update", role_id=viewer.pk),
+            {"name": "Viewer", "description": "", "rights": [Right.VIEW_ORGANISATION.value]},
+        )
+        assert response.status_code == 302
+        assert organisation_access(user=holder, slug=organisation.slug).rights == {Right.VIEW_ORGANISATION.value}
+
+    def test_deleting_a_role_in_use_asks_where_its_members_go(self, user_as, organisation, viewer, member):
+        holder = member(DEVELOPER)
+        Membership.objects.filter(user=holder, organisation=organisation).update(role=viewer)
+        client, _ = user_as(ADMIN)
+        response = client.post(url("role_delete", role_id=viewer.pk), {"replacement": ""})
+        assert response.status_code == 200 and "replacement" in response.context["form"].errors
+        response = client.post(url("role_delete", role_id=viewer.pk), {"replacement": DEVELOPER})
+        assert response.status_code == 302
+        assert Membership.objects.get(user=holder, organisation=organisation).role.key == DEVELOPER
+        assert not Role.objects.filter(pk=viewer.pk).exists()
+
+    def test_the_invite_and_role_change_forms_offer_custom_roles(self, user_as, organisation, viewer, member):
+        client, _ = user_as(MANAGER)
+        choices = dict(client.get(url("invite")).context["form"].fields["role"].choices)
+        assert choices[str(viewer.pk)] == "Viewer" and ADMIN not in choices and ACCOUNTING not in choices
+        response = client.post(url("invite"), {"email": "guest@example.com", "role": str(viewer.pk)})
+        assert response.status_code == 302
+        assert Invitation.objects.get(email="guest@example.com").role == viewer
+        target = Membership.objects.get(user=member(DEVELOPER), organisation=organisation)
+        reauthenticate(client)
+        response = client.post(url("member_role", pk=target.pk), {"role": str(viewer.pk)})
+        assert response.status_code == 302
+        target.refresh_from_db()
+        assert target.role == viewer
