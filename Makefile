@@ -27,10 +27,12 @@ run: $(STAMP)
 	DEBUG=1 $(PY) manage.py runserver 127.0.0.1:8000
 
 # The Debian packages the tests need: Chromium for the browser journeys (Playwright drives Debian's build and
-# downloads no browser of its own) and gettext for the translation checks. Installed when missing and root.
+# downloads no browser of its own), gettext for the translation checks and PgBouncer for the exports through it in
+# transaction mode. Installed when missing and root.
 system-deps:
 	@missing=""; [ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
 	command -v xgettext >/dev/null && command -v msgfmt >/dev/null || missing="$$missing gettext"; \
+	[ -x /usr/sbin/pgbouncer ] || command -v pgbouncer >/dev/null || missing="$$missing pgbouncer"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    echo "Installing$$missing"; apt-get update -qq && apt-get install -y -qq $$missing; \

@@ -2,6 +2,8 @@ from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from organisations.fields import OneLineCharField
+
 
 class UserManager(BaseUserManager):
     use_in_migrations = True
@@ -31,7 +33,7 @@ class User(AbstractUser):
     username = None
     first_name = None
     last_name = None
-    name = models.CharField(_("name"), max_length=150, blank=True)
+    name = OneLineCharField(_("name"), max_length=150, blank=True)
     email = models.EmailField(_("email address"), unique=True)
 
     objects = UserManager()

@@ -1,10 +1,13 @@
 """
 Who may do what on one application: the one place where that is decided.
 
-A person reaches an application in two ways, and holds the union of both:
+A person reaches an application in one of two ways:
 - as a member of its organisation, through the rights of their role (``organisations.roles``);
-- through a direct grant on the application (``ApplicationGrant``, mirrored in guardian's
-  ``ApplicationUserObjectPermission`` rows), which gives nothing once expired.
+- from outside the organisation, through a direct grant on the application (``ApplicationGrant``, mirrored in
+  guardian's ``ApplicationUserObjectPermission`` rows), which gives nothing once expired. Grants are for people
+  outside the organisation: a member's direct grant gives nothing (joining ends it, ``apps.services``), so an
+  Accountant never reads an application's secrets through an old grant.
+Permissions through a group count for both.
 
 Rights and levels are translated into capabilities, which is what the application views declare and templates test.
 """
@@ -110,28 +113,34 @@ class ApplicationAccess:
         return Capability.VIEW in self.capabilities
 
 
-def grant_permissions(*, user, application: Application) -> frozenset[str]:
+def grant_permissions(*, user, application: Application, direct: bool = True) -> frozenset[str]:
     """The application permissions ``user`` holds through an active grant (or a group), in one query (a UNION of two
-    index lookups, cheaper than one join of the permission table to both guardian tables)."""
-    active_grant = ApplicationGrant.objects.active().filter(user=user, application=application)
-    direct = ApplicationUserObjectPermission.objects.filter(user=user, content_object=application).filter(
-        Exists(active_grant)
-    )
+    index lookups, cheaper than one join of the permission table to both guardian tables).
+
+    ``direct``: count the person's own grant; False for a member, whose access comes from their role.
+    """
     through_groups = ApplicationGroupObjectPermission.objects.filter(group__user=user, content_object=application)
-    return frozenset(
-        direct.values_list("permission__codename", flat=True).union(
-            through_groups.values_list("permission__codename", flat=True)
+    codenames = through_groups.values_list("permission__codename", flat=True)
+    if direct:
+        active_grant = ApplicationGrant.objects.active().filter(user=user, application=application)
+        own = ApplicationUserObjectPermission.objects.filter(user=user, content_object=application).filter(
+            Exists(active_grant)
         )
-    )
+        codenames = own.values_list("permission__codename", flat=True).union(codenames)
+    return frozenset(codenames)
 
 
 def application_access(*, user, organisation_access, application: Application) -> ApplicationAccess:
-    """What ``user`` may do on ``application``: their organisation rights and their grant, united."""
-    from_rights = capabilities_from_rights(organisation_access.rights) if organisation_access.is_member else frozenset()
+    """What ``user`` may do on ``application``: a member's organisation rights, or an outsider's grant (with what
+    groups give either)."""
+    is_member = organisation_access.is_member
+    from_rights = capabilities_from_rights(organisation_access.rights) if is_member else frozenset()
     if from_rights >= GRANT_CAPABILITIES:
         from_grant = frozenset()  # no grant can add to what the member's role gives: not worth a query
     else:
-        from_grant = capabilities_from_permissions(grant_permissions(user=user, application=application))
+        from_grant = capabilities_from_permissions(
+            grant_permissions(user=user, application=application, direct=not is_member)
+        )
     return ApplicationAccess(
         application=application,
         capabilities=from_rights | from_grant,

@@ -4,6 +4,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from billing.models import AddonPlan, Flavor
+from organisations.fields import OneLineField
 
 from . import validators
 from .models import MAX_INSTANCES, MAX_VARIABLE_VALUE, Application, ApplicationGrant
@@ -47,20 +48,20 @@ class ScalingForm(forms.Form):
 
 
 class ApplicationCreateForm(ScalingForm):
-    name = forms.CharField(
+    name = OneLineField(
         label=_("Name"),
         max_length=64,
         validators=[validators.validate_resource_name],
         help_text=_("Lowercase letters, digits and hyphens, e.g. shop-front."),
     )
-    description = forms.CharField(label=_("Description"), max_length=255, required=False)
+    description = OneLineField(label=_("Description"), max_length=255, required=False)
     runtime = forms.ChoiceField(label=_("Runtime"), choices=Application.Runtime.choices)
     region = forms.ChoiceField(label=_("Region"), choices=Application.Region.choices)
     field_order = ["name", "description", "runtime", "region", "flavor", "min_instances", "max_instances"]
 
 
 class ApplicationFilterForm(forms.Form):
-    q = forms.CharField(label=_("Search"), required=False, max_length=100)
+    q = OneLineField(label=_("Search"), required=False, max_length=100)
     state = forms.ChoiceField(
         label=_("State"), required=False, choices=[("", _("Any state")), *Application.State.choices]
     )
@@ -73,7 +74,7 @@ class ApplicationFilterForm(forms.Form):
 
 
 class DeleteApplicationForm(forms.Form):
-    confirm_name = forms.CharField(label=_("Type the application's name to confirm"), max_length=64, strip=False)
+    confirm_name = OneLineField(label=_("Type the application's name to confirm"), max_length=64, strip=False)
 
     def __init__(self, *args, application, **kwargs):
         self.application = application
@@ -87,7 +88,7 @@ class DeleteApplicationForm(forms.Form):
 
 
 class VariableForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=128, validators=[validators.validate_variable_name])
+    name = OneLineField(label=_("Name"), max_length=128, validators=[validators.validate_variable_name])
     value = forms.CharField(
         label=_("Value"),
         required=False,
@@ -119,7 +120,7 @@ class VariablesTextForm(forms.Form):
 
 
 class DomainForm(forms.Form):
-    hostname = forms.CharField(label=_("Hostname"), max_length=253, help_text=_("e.g. www.example.com"))
+    hostname = OneLineField(label=_("Hostname"), max_length=253, help_text=_("e.g. www.example.com"))
 
     def clean_hostname(self):
         hostname = validators.normalise_hostname(self.cleaned_data["hostname"])
@@ -128,7 +129,7 @@ class DomainForm(forms.Form):
 
 
 class DeployForm(forms.Form):
-    commit = forms.CharField(
+    commit = OneLineField(
         label=_("Commit"),
         required=False,
         max_length=40,
@@ -143,7 +144,7 @@ class DeployForm(forms.Form):
 
 
 class AddonCreateForm(forms.Form):
-    name = forms.CharField(
+    name = OneLineField(
         label=_("Name"),
         max_length=64,
         validators=[validators.validate_resource_name],
@@ -174,7 +175,7 @@ class GrantForm(forms.Form):
     email = forms.EmailField(
         label=_("Email address"),
         max_length=254,
-        help_text=_("A person without an account receives an invitation to create one."),
+        help_text=_("The person receives an invitation; the access starts once they accept it."),
     )
     level = forms.ChoiceField(
         label=_("Access"),

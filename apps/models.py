@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from billing.models import AddonPlan, Flavor
+from organisations.fields import OneLineCharField
 from organisations.models import Organisation
 
 MAX_INSTANCES = 40
@@ -41,8 +42,8 @@ class Application(models.Model):
     organisation = models.ForeignKey(
         Organisation, on_delete=models.CASCADE, related_name="applications", verbose_name=_("organisation")
     )
-    name = models.CharField(_("name"), max_length=64)
-    description = models.CharField(_("description"), max_length=255, blank=True)
+    name = OneLineCharField(_("name"), max_length=64)
+    description = OneLineCharField(_("description"), max_length=255, blank=True)
     runtime = models.CharField(_("runtime"), max_length=16, choices=Runtime.choices)
     region = models.CharField(_("region"), max_length=8, choices=Region.choices, default=Region.PARIS)
     flavor = models.ForeignKey(Flavor, on_delete=models.PROTECT, related_name="+", verbose_name=_("flavor"))
@@ -86,7 +87,7 @@ class Addon(models.Model):
     organisation = models.ForeignKey(
         Organisation, on_delete=models.CASCADE, related_name="addons", verbose_name=_("organisation")
     )
-    name = models.CharField(_("name"), max_length=64)
+    name = OneLineCharField(_("name"), max_length=64)
     plan = models.ForeignKey(AddonPlan, on_delete=models.PROTECT, related_name="+", verbose_name=_("plan"))
     region = models.CharField(
         _("region"), max_length=8, choices=Application.Region.choices, default=Application.Region.PARIS
@@ -116,7 +117,7 @@ class EnvironmentVariable(models.Model):
     application = models.ForeignKey(
         Application, on_delete=models.CASCADE, related_name="variables", verbose_name=_("application")
     )
-    name = models.CharField(_("name"), max_length=128)
+    name = OneLineCharField(_("name"), max_length=128)
     value = models.TextField(_("value"), max_length=MAX_VARIABLE_VALUE, blank=True)
     updated_at = models.DateTimeField(_("updated"), default=timezone.now)
 
@@ -135,7 +136,7 @@ class Domain(models.Model):
         Application, on_delete=models.CASCADE, related_name="domains", verbose_name=_("application")
     )
     # Unique across the platform: a hostname routes to one application only.
-    hostname = models.CharField(_("hostname"), max_length=253, unique=True)
+    hostname = OneLineCharField(_("hostname"), max_length=253, unique=True)
     created_at = models.DateTimeField(_("added"), default=timezone.now, editable=False)
 
     class Meta:
@@ -156,7 +157,7 @@ class Deployment(models.Model):
     application = models.ForeignKey(
         Application, on_delete=models.CASCADE, related_name="deployments", verbose_name=_("application")
     )
-    commit = models.CharField(_("commit"), max_length=40)
+    commit = OneLineCharField(_("commit"), max_length=40)
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,

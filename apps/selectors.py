@@ -240,7 +240,8 @@ def access_entries(*, application: Application, user_ids: list[int]) -> list[Acc
             "user", "granted_by"
         )
     }
-    # Direct permissions count only while the grant is active; permissions through a group, always.
+    # Direct permissions count only while the grant is active and only for people outside the organisation (a
+    # member's access comes from their role, apps.access); permissions through a group, always.
     permissions, group_permissions = defaultdict(set), defaultdict(set)
     for user_id, codename, through_group in (
         ApplicationUserObjectPermission.objects.filter(content_object=application, user_id__in=user_ids)
@@ -269,7 +270,7 @@ def access_entries(*, application: Application, user_ids: list[int]) -> list[Acc
         if grant is not None:
             entry.grant = grant
             codenames = set(group_permissions[user_id])
-            if not grant.is_expired:
+            if not grant.is_expired and membership is None:
                 codenames |= permissions[user_id]
                 entry.reasons.append(_("direct access: %(level)s") % {"level": grant.get_level_display()})
             entry.grant_capabilities = capabilities_from_permissions(codenames)

@@ -9,7 +9,6 @@ cannot express: valid names and bounds, uniqueness, the lifecycle's transitions.
 import secrets
 from datetime import datetime
 
-from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -19,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from billing.models import AddonPlan, Flavor
 from organisations.activity import activity_record
-from organisations.models import Invitation, Organisation
+from organisations.models import Invitation, Membership, Organisation
 from organisations.services import invitation_create
 
 from . import validators
@@ -155,12 +154,45 @@ def application_delete(*, actor, application: Application, confirm_name: str) ->
         verb="application.deleted",
         before={"name": application.name, "state": application.state},
     )
-    orchestrator().destroy(application)
+    _destroy_after_commit([application])
     try:
         with transaction.atomic():
             application.delete()
     except ProtectedError as error:  # e.g. billing records that must outlive it
         raise ValidationError(_("This application cannot be deleted while records depend on it.")) from error
+
+
+def _destroy_after_commit(applications: list[Application]) -> None:
+    """Have the orchestrator destroy ``applications`` from background tasks once the deletion has committed: no call
+    to it inside the transaction, and none for a deletion that rolls back (their rows are gone by then: described)."""
+    from .tasks import application_destroy
+
+    described = [
+        {
+            "application_id": application.pk,
+            "organisation_id": application.organisation_id,
+            "name": application.name,
+            "region": application.region,
+            "runtime": application.runtime,
+        }
+        for application in applications
+    ]
+
+    def destroy() -> None:
+        for description in described:
+            application_destroy.enqueue(**description)
+
+    transaction.on_commit(destroy, robust=True)
+
+
+@transaction.atomic
+def organisation_resources_delete(*, actor, organisation: Organisation) -> None:
+    """Delete the organisation's add-ons and applications (with everything under them), for its deletion; the
+    orchestrator destroys the applications once the deletion has committed."""
+    applications = list(Application.objects.select_for_update().filter(organisation=organisation).order_by("pk"))
+    Addon.objects.filter(organisation=organisation).delete()
+    Application.objects.filter(pk__in=[application.pk for application in applications]).delete()
+    _destroy_after_commit(applications)
 
 
 VERBS = {
@@ -499,13 +531,29 @@ def _check_grant(*, level: str, expires_at: datetime | None) -> None:
         raise ValidationError({"expires_at": _("The expiry must be in the future.")})
 
 
+def member_grant_refused(*, email: str) -> ValidationError:
+    """Why a member of the organisation is given no grant on its applications."""
+    return ValidationError(
+        {
+            "email": _(
+                "%(email)s is a member of this organisation: their access to its applications comes from their "
+                "role. Access to one application is for people outside the organisation."
+            )
+            % {"email": email}
+        }
+    )
+
+
 @transaction.atomic
 def grant_set(
     *, actor, application: Application, user, level: str, expires_at: datetime | None = None
 ) -> ApplicationGrant:
-    """Give ``user`` ``level`` on the application (or change the level and expiry they have)."""
+    """Give ``user`` ``level`` on the application (or change the level and expiry they have); ``user`` must be outside
+    the application's organisation."""
     _check_grant(level=level, expires_at=expires_at)
     application = _lock(application)
+    if Membership.objects.active().filter(organisation_id=application.organisation_id, user=user).exists():
+        raise member_grant_refused(email=user.email)
     grant = ApplicationGrant.objects.select_for_update().filter(application=application, user=user).first()
     before = _grant_snapshot(grant) if grant else None
     if grant is None:
@@ -528,26 +576,40 @@ def grant_set(
 @transaction.atomic
 def grant_by_email(
     *, actor, application: Application, email: str, level: str, base_url: str, expires_at: datetime | None = None
-) -> ApplicationGrant | Invitation:
-    """Grant access to the account with ``email``, or invite a person without an account to sign up and get it.
+) -> Invitation:
+    """Invite ``email`` to the application with ``level``: the grant exists once they accept.
 
-    The invitation is the organisation's (single use, bound to the address, 7 days); accepting it creates the grant.
+    Whether the address has an account or not, the same happens (an invitation of the organisation: single use, bound
+    to the address, 7 days, rate-limited like those to join), so the answer tells the granter nothing about accounts.
     """
     _check_grant(level=level, expires_at=expires_at)
-    email = email.strip()
-    user = get_user_model().objects.filter(email__iexact=email).first()
-    if user is None:
-        return invitation_create(
-            actor=actor,
-            organisation=application.organisation,
-            email=email,
-            role="",
-            base_url=base_url,
-            application=application,
-            application_level=level,
-            access_expires_at=expires_at,
+    return invitation_create(
+        actor=actor,
+        organisation=application.organisation,
+        email=email,
+        role="",
+        base_url=base_url,
+        application=application,
+        application_level=level,
+        access_expires_at=expires_at,
+    )
+
+
+@transaction.atomic
+def grants_end_on_joining(*, actor, membership: Membership) -> None:
+    """End the grants the new member held on the organisation's applications: their access now comes from their
+    role."""
+    grants = ApplicationGrant.objects.filter(
+        user_id=membership.user_id, application__organisation_id=membership.organisation_id
+    ).select_related("user", "application__organisation")
+    for grant in grants:
+        ApplicationUserObjectPermission.objects.filter(
+            user_id=grant.user_id, content_object_id=grant.application_id
+        ).delete()
+        grant.delete()
+        _record(
+            actor=actor, application=grant.application, verb="grant.ended_on_joining", before=_grant_snapshot(grant)
         )
-    return grant_set(actor=actor, application=application, user=user, level=level, expires_at=expires_at)
 
 
 @transaction.atomic

@@ -21,7 +21,7 @@ urlpatterns = [
     path(f"{app}deployments/", views.DeploymentsView.as_view(), name="deployments"),
     path(f"{app}deployments/<int:deployment_id>/redeploy/", views.RedeployView.as_view(), name="redeploy"),
     path(f"{app}start/", views.OperateView.as_view(action="start"), name="start"),
-    path(f"{app}stop/", views.OperateView.as_view(action="stop"), name="stop"),
+    path(f"{app}stop/", views.StopView.as_view(), name="stop"),
     path(f"{app}restart/", views.OperateView.as_view(action="restart"), name="restart"),
     path(f"{app}activity/", views.ActivityView.as_view(), name="activity"),
     path(f"{app}access/", views.AccessView.as_view(), name="access"),

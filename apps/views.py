@@ -1,3 +1,5 @@
+from functools import cached_property
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -10,7 +12,7 @@ from organisations import services as organisation_services
 from organisations.mixins import OrganisationMixin
 from organisations.models import Invitation
 from organisations.roles import Right
-from organisations.views import apply_validation_error
+from organisations.views import Confirmation, ConfirmedActionView, ServiceActionView, apply_validation_error
 
 from . import selectors, services
 from .access import CAPABILITY_LABELS, Capability
@@ -56,30 +58,16 @@ class ServiceFormMixin:
         raise NotImplementedError
 
 
-class ServiceActionView(View):
-    """A POST-only action (delete, revoke, start...): a refusal becomes an error message, then back to ``next``."""
-
-    http_method_names = ["post"]
-
-    def post(self, request, *args, **kwargs):
-        try:
-            message = self.perform()
-        except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
-        else:
-            messages.success(request, message)
-        return redirect(self.get_success_url())
-
-
 # The organisation's applications
 
 
 class ApplicationListView(OrganisationMixin, TemplateView):
     required_right = Right.VIEW_APPLICATIONS
     template_name = "apps/list.html"
+    filter_form_class = ApplicationFilterForm
 
     def get_context_data(self, **kwargs):
-        form = ApplicationFilterForm(self.request.GET or None)
+        form = self.filter_form_class(self.request.GET or None)
         filters = form.cleaned_data if form.is_valid() else {}
         applications = selectors.applications_for_list(
             organisation=self.organisation,
@@ -182,13 +170,27 @@ class VariableEditView(ApplicationTabMixin, ServiceFormMixin, FormView):
         return self.app_url("variables")
 
 
-class VariableDeleteView(ApplicationTabMixin, ServiceActionView):
+class VariableDeleteView(ApplicationTabMixin, ConfirmedActionView):
     required_capability = Capability.CONFIGURE
 
+    @cached_property
+    def variable(self) -> EnvironmentVariable:
+        return get_object_or_404(EnvironmentVariable, application=self.application, pk=self.kwargs["variable_id"])
+
+    def confirmation(self):
+        names = {"name": self.variable.name, "application": self.application.name}
+        return Confirmation(
+            title=_("Delete the variable %(name)s?") % names,
+            consequences=[
+                _("%(name)s and its value are deleted from “%(application)s”; the value cannot be recovered.") % names
+            ],
+            button=_("Delete the variable"),
+            cancel_url=self.get_success_url(),
+        )
+
     def perform(self):
-        variable = get_object_or_404(EnvironmentVariable, application=self.application, pk=self.kwargs["variable_id"])
-        services.variable_delete(actor=self.request.user, variable=variable)
-        return _("Variable %(name)s deleted.") % {"name": variable.name}
+        services.variable_delete(actor=self.request.user, variable=self.variable)
+        return _("Variable %(name)s deleted.") % {"name": self.variable.name}
 
     def get_success_url(self):
         return self.app_url("variables")
@@ -235,13 +237,28 @@ class DomainsView(ApplicationTabMixin, ServiceFormMixin, FormView):
         return self.app_url("domains")
 
 
-class DomainRemoveView(ApplicationTabMixin, ServiceActionView):
+class DomainRemoveView(ApplicationTabMixin, ConfirmedActionView):
     required_capability = Capability.CONFIGURE
 
+    @cached_property
+    def domain(self) -> Domain:
+        return get_object_or_404(Domain, application=self.application, pk=self.kwargs["domain_id"])
+
+    def confirmation(self):
+        names = {"hostname": self.domain.hostname, "application": self.application.name}
+        return Confirmation(
+            title=_("Remove %(hostname)s?") % names,
+            consequences=[
+                _("%(hostname)s stops routing to “%(application)s”: its visitors no longer reach the application.")
+                % names
+            ],
+            button=_("Remove the domain"),
+            cancel_url=self.get_success_url(),
+        )
+
     def perform(self):
-        domain = get_object_or_404(Domain, application=self.application, pk=self.kwargs["domain_id"])
-        services.domain_remove(actor=self.request.user, domain=domain)
-        return _("%(hostname)s removed.") % {"hostname": domain.hostname}
+        services.domain_remove(actor=self.request.user, domain=self.domain)
+        return _("%(hostname)s removed.") % {"hostname": self.domain.hostname}
 
     def get_success_url(self):
         return self.app_url("domains")
@@ -313,7 +330,7 @@ class RedeployView(ApplicationTabMixin, View):
 
 
 class OperateView(ApplicationTabMixin, ServiceActionView):
-    """Start, stop or restart (``action``, given in the URL configuration)."""
+    """Start or restart (``action``, given in the URL configuration); stopping is confirmed first (``StopView``)."""
 
     required_capability = Capability.OPERATE
     action = ""
@@ -321,10 +338,37 @@ class OperateView(ApplicationTabMixin, ServiceActionView):
     def perform(self):
         service = {
             "start": services.application_start,
-            "stop": services.application_stop,
             "restart": services.application_restart,
         }[self.action]
         application = service(actor=self.request.user, application=self.application)
+        return _("The application is now %(state)s.") % {"state": application.get_state_display().lower()}
+
+    def get_success_url(self):
+        return self.app_url("overview")
+
+
+class StopView(ApplicationTabMixin, ConfirmedActionView):
+    required_capability = Capability.OPERATE
+
+    def confirmation(self):
+        name = {"application": self.application.name}
+        consequences = [
+            _("Every instance of “%(application)s” stops: it answers no request until it is started again.") % name
+        ]
+        hostnames = [domain.hostname for domain in self.application.domains.all()]
+        if hostnames:
+            consequences.append(
+                _("These addresses stop answering: %(hostnames)s.") % {"hostnames": ", ".join(hostnames)}
+            )
+        return Confirmation(
+            title=_("Stop “%(application)s”?") % name,
+            consequences=consequences,
+            button=_("Stop the application"),
+            cancel_url=self.get_success_url(),
+        )
+
+    def perform(self):
+        application = services.application_stop(actor=self.request.user, application=self.application)
         return _("The application is now %(state)s.") % {"state": application.get_state_display().lower()}
 
     def get_success_url(self):
@@ -370,39 +414,49 @@ class AccessView(ApplicationTabMixin, ServiceFormMixin, FormView):
         return super().get_context_data(**kwargs)
 
     def perform(self, form):
-        grant = services.grant_by_email(
+        invitation = services.grant_by_email(
             actor=self.request.user,
             application=self.application,
             base_url=self.request.build_absolute_uri("/"),
             **form.cleaned_data,
         )
-        if isinstance(grant, Invitation):
-            messages.success(
-                self.request,
-                _("%(email)s has no account yet: an invitation to %(application)s was sent to them.")
-                % {"email": grant.email, "application": self.application.name},
-            )
-            return
+        # The same answer whether or not the address has an account: it says nothing about accounts.
         messages.success(
             self.request,
-            _("%(email)s now has %(level)s access to %(application)s.")
-            % {"email": grant.user.email, "level": grant.get_level_display(), "application": self.application.name},
+            _("An invitation to %(application)s was sent to %(email)s. The access starts once they accept it.")
+            % {"email": invitation.email, "application": self.application.name},
         )
 
     def get_success_url(self, result=None):
         return self.app_url("access")
 
 
-class GrantRevokeView(ApplicationTabMixin, ServiceActionView):
+class GrantRevokeView(ApplicationTabMixin, ConfirmedActionView):
     required_capability = Capability.SHARE
 
-    def perform(self):
-        grant = get_object_or_404(
+    @cached_property
+    def grant(self) -> ApplicationGrant:
+        return get_object_or_404(
             ApplicationGrant.objects.select_related("user"), application=self.application, pk=self.kwargs["grant_id"]
         )
-        services.grant_revoke(actor=self.request.user, grant=grant)
+
+    def confirmation(self):
+        names = {
+            "email": self.grant.user.email,
+            "level": self.grant.get_level_display(),
+            "application": self.application.name,
+        }
+        return Confirmation(
+            title=_("Revoke the access of %(email)s?") % names,
+            consequences=[_("%(email)s loses %(level)s access to “%(application)s” at once.") % names],
+            button=_("Revoke the access"),
+            cancel_url=self.get_success_url(),
+        )
+
+    def perform(self):
+        services.grant_revoke(actor=self.request.user, grant=self.grant)
         return _("%(email)s no longer has access to %(application)s.") % {
-            "email": grant.user.email,
+            "email": self.grant.user.email,
             "application": self.application.name,
         }
 
@@ -525,13 +579,32 @@ class AddonDetailView(AddonMixin, ServiceFormMixin, FormView):
         return reverse("apps:addon", kwargs={"slug": self.organisation.slug, "addon_id": self.addon.pk})
 
 
-class AddonDeleteView(AddonMixin, ServiceActionView):
+class AddonDeleteView(AddonMixin, ConfirmedActionView):
     required_right = Right.MANAGE_ADDONS
 
+    @cached_property
+    def addon(self) -> Addon:
+        return self.get_addon()
+
+    def confirmation(self):
+        name = {"name": self.addon.name}
+        consequences = [_("The add-on “%(name)s” and all the data it holds are deleted. It cannot be undone.") % name]
+        linked = [application.name for application in self.addon.applications.all()]
+        if linked:
+            consequences.append(
+                _("These applications lose its connection variables: %(applications)s.")
+                % {"applications": ", ".join(linked)}
+            )
+        return Confirmation(
+            title=_("Delete the add-on “%(name)s”?") % name,
+            consequences=consequences,
+            button=_("Delete the add-on"),
+            cancel_url=reverse("apps:addon", kwargs={"slug": self.organisation.slug, "addon_id": self.addon.pk}),
+        )
+
     def perform(self):
-        addon = self.get_addon()
-        services.addon_delete(actor=self.request.user, addon=addon)
-        return _("Add-on “%(name)s” deleted.") % {"name": addon.name}
+        services.addon_delete(actor=self.request.user, addon=self.addon)
+        return _("Add-on “%(name)s” deleted.") % {"name": self.addon.name}
 
     def get_success_url(self):
         return reverse("apps:addons", kwargs={"slug": self.organisation.slug})

@@ -47,7 +47,7 @@ REGIONS = ["par", "rbx", "mtl", "sgp", "waw"]
 STATES = ["running", "running", "running", "stopped", "failed"]
 VERBS = [
     "application.created",
-    "application.deployed",
+    "deployment.succeeded",
     "application.started",
     "application.stopped",
     "application.scaled",

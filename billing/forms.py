@@ -6,6 +6,9 @@ from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 from django_countries.fields import LazyTypedChoiceField
 
+from organisations.fields import OneLineField
+from organisations.forms import FIRST_DAY, LAST_DAY, filter_date_field
+
 from .models import BillingProfile, Credit, PaymentMethod
 from .vat import compact_vat_number, iban_error, vat_number_error
 
@@ -15,6 +18,22 @@ PAN_ERROR = _(
     "This looks like a full card number. Never type a card number here: give only its last four digits; "
     "the card itself is kept by our payment provider."
 )
+
+
+class InvoiceYearForm(forms.Form):
+    """The year of the invoices page and its CSV; a year out of range is ignored (the page shows the latest)."""
+
+    year = forms.IntegerField(label=_("Year"), required=False, min_value=FIRST_DAY.year, max_value=LAST_DAY.year)
+
+
+class ConsumptionMonthForm(forms.Form):
+    """The month of the consumption page (``2026-03``); a month out of range is ignored (the page shows this one)."""
+
+    month = filter_date_field(_("Month"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["month"].input_formats = ["%Y-%m"]
 
 
 class RejectCardNumbersMixin:
@@ -86,9 +105,9 @@ def _year_choices():
 class CardForm(RejectCardNumbersMixin, forms.Form):
     """A card as recorded here: brand, last four digits and expiry. The provider holds the card itself."""
 
-    holder_name = forms.CharField(label=_("Name on the card"), max_length=100, required=False)
+    holder_name = OneLineField(label=_("Name on the card"), max_length=100, required=False)
     brand = forms.ChoiceField(label=_("Brand"), choices=PaymentMethod.Brand.choices)
-    last4 = forms.CharField(
+    last4 = OneLineField(
         label=_("Last four digits"),
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off", "size": 4}),
     )
@@ -115,8 +134,8 @@ class CardForm(RejectCardNumbersMixin, forms.Form):
 
 
 class SepaForm(RejectCardNumbersMixin, forms.Form):
-    holder_name = forms.CharField(label=_("Account holder"), max_length=100)
-    iban = forms.CharField(label=_("IBAN"), max_length=42, widget=forms.TextInput(attrs={"autocomplete": "off"}))
+    holder_name = OneLineField(label=_("Account holder"), max_length=100)
+    iban = OneLineField(label=_("IBAN"), max_length=42, widget=forms.TextInput(attrs={"autocomplete": "off"}))
     mandate = forms.BooleanField(
         label=_(
             "I authorise the seller to send instructions to my bank to debit my account for the invoices of this "
@@ -133,7 +152,7 @@ class SepaForm(RejectCardNumbersMixin, forms.Form):
 
 
 class CreditNoteForm(forms.Form):
-    reason = forms.CharField(label=_("Reason"), max_length=255)
+    reason = OneLineField(label=_("Reason"), max_length=255)
     amount = forms.DecimalField(
         label=_("Amount excluding VAT"),
         max_digits=12,
@@ -145,7 +164,7 @@ class CreditNoteForm(forms.Form):
 
 class BankTransferForm(forms.Form):
     amount = forms.DecimalField(label=_("Amount received"), max_digits=12, decimal_places=2, min_value=0.01)
-    reference = forms.CharField(label=_("Bank reference"), max_length=64, required=False)
+    reference = OneLineField(label=_("Bank reference"), max_length=64, required=False)
 
 
 class CreditGrantForm(forms.ModelForm):

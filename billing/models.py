@@ -9,6 +9,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
+from organisations.fields import OneLineCharField
+
 from .vat import VAT_STATE_LABELS, VatState, vat_state
 
 
@@ -16,7 +18,7 @@ class Flavor(models.Model):
     """An instance size with its hourly price: the one price list for applications, used by billing too."""
 
     code = models.SlugField(_("code"), max_length=16, unique=True)
-    name = models.CharField(_("name"), max_length=32)
+    name = OneLineCharField(_("name"), max_length=32)
     vcpus = models.DecimalField(_("vCPUs"), max_digits=5, decimal_places=2)
     memory_mb = models.PositiveIntegerField(_("memory (MiB)"))
     hourly_price = models.DecimalField(
@@ -46,7 +48,7 @@ class AddonPlan(models.Model):
 
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
     code = models.SlugField(_("code"), max_length=32)
-    name = models.CharField(_("name"), max_length=64)
+    name = OneLineCharField(_("name"), max_length=64)
     monthly_price = models.DecimalField(
         _("price per month (EUR)"), max_digits=10, decimal_places=2, validators=[MinValueValidator(Decimal(0))]
     )
@@ -85,13 +87,13 @@ class BillingProfile(models.Model):
         _("customer type"), max_length=16, choices=CustomerType.choices, default=CustomerType.BUSINESS
     )
     billing_email = models.EmailField(_("billing email"), blank=True)
-    company_name = models.CharField(_("company name"), max_length=200, blank=True)
-    address_line1 = models.CharField(_("address"), max_length=200, blank=True)
-    address_line2 = models.CharField(_("address (continued)"), max_length=200, blank=True)
-    postal_code = models.CharField(_("postal code"), max_length=20, blank=True)
-    city = models.CharField(_("city"), max_length=100, blank=True)
+    company_name = OneLineCharField(_("company name"), max_length=200, blank=True)
+    address_line1 = OneLineCharField(_("address"), max_length=200, blank=True)
+    address_line2 = OneLineCharField(_("address (continued)"), max_length=200, blank=True)
+    postal_code = OneLineCharField(_("postal code"), max_length=20, blank=True)
+    city = OneLineCharField(_("city"), max_length=100, blank=True)
     country = CountryField(_("country"), blank=True)
-    vat_number = models.CharField(_("VAT number"), max_length=20, blank=True)
+    vat_number = OneLineCharField(_("VAT number"), max_length=20, blank=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:
@@ -143,7 +145,7 @@ class PaymentMethod(models.Model):
     )
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
     is_default = models.BooleanField(_("default"), default=False)
-    holder_name = models.CharField(_("holder"), max_length=100, blank=True)
+    holder_name = OneLineCharField(_("holder"), max_length=100, blank=True)
     card_brand = models.CharField(_("card brand"), max_length=16, choices=Brand.choices, blank=True)
     card_last4 = models.CharField(_("last four digits"), max_length=4, blank=True)
     card_exp_month = models.PositiveSmallIntegerField(_("expiry month"), null=True, blank=True)
@@ -197,7 +199,7 @@ class Credit(models.Model):
         "organisations.Organisation", on_delete=models.CASCADE, related_name="credits", verbose_name=_("organisation")
     )
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
-    label = models.CharField(_("label"), max_length=100)
+    label = OneLineCharField(_("label"), max_length=100)
     amount = models.DecimalField(
         _("amount (EUR)"), max_digits=12, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))]
     )
@@ -231,8 +233,9 @@ class UsageRecord(models.Model):
         APPLICATION = "application", _("Application")
         ADDON = "addon", _("Add-on")
 
+    # PROTECT: usage is what invoices are computed from; a deleted organisation keeps its row (and so its usage).
     organisation = models.ForeignKey(
-        "organisations.Organisation", on_delete=models.CASCADE, related_name="usage", verbose_name=_("organisation")
+        "organisations.Organisation", on_delete=models.PROTECT, related_name="usage", verbose_name=_("organisation")
     )
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
     application = models.ForeignKey(
@@ -335,14 +338,17 @@ class Invoice(models.Model):
         REFUNDED = "REFUNDED", _("Refunded")
         WONTPAY = "WONTPAY", _("Won't pay")
 
+    # Awaiting a payment or its outcome: the organisation cannot be deleted while one of its invoices is.
+    OPEN_STATUSES = frozenset({Status.PENDING, Status.PROCESSING, Status.PAYMENTHELD})
     # Only these change after issuing: the payment's progress.
     MUTABLE_FIELDS = frozenset({"status", "paid_at", "status_changed_at"})
 
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.INVOICE)
     number = models.CharField(_("number"), max_length=20, unique=True)
+    # PROTECT: an invoice is a legal record; a deleted organisation keeps its row (organisations.services).
     organisation = models.ForeignKey(
         "organisations.Organisation",
-        on_delete=models.SET_NULL,
+        on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="invoices",
@@ -356,7 +362,7 @@ class Invoice(models.Model):
         related_name="credit_notes",
         verbose_name=_("credited invoice"),
     )
-    reason = models.CharField(_("reason"), max_length=255, blank=True)
+    reason = OneLineCharField(_("reason"), max_length=255, blank=True)
     period_start = models.DateField(_("period start"))
     period_end = models.DateField(_("period end"))
     issued_on = models.DateField(_("issued on"))
@@ -526,7 +532,7 @@ class Payment(models.Model):
     amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
     status = models.CharField(_("status"), max_length=16, choices=Status.choices)
     provider = models.CharField(_("provider"), max_length=32, blank=True)
-    reference = models.CharField(_("reference"), max_length=64, blank=True)
+    reference = OneLineCharField(_("reference"), max_length=64, blank=True)
     failure_reason = models.CharField(_("failure reason"), max_length=255, blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

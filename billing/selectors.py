@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import Exists, Max, OuterRef, Sum
+from django.db.models import Exists, Max, OuterRef, Q, Sum
 from django.db.models.functions import ExtractYear, TruncMonth
 from django.utils import timezone
 
@@ -34,11 +34,20 @@ def previous_month(day: date) -> date:
     return (day.replace(day=1) - timedelta(days=1)).replace(day=1)
 
 
-def usage_groups(*, start: date, end: date, organisation=None, uninvoiced_only: bool = False):
+def usage_groups(
+    *,
+    start: date,
+    end: date,
+    organisation=None,
+    uninvoiced_only: bool = False,
+    after_organisation_id: int | None = None,
+    organisations: int | None = None,
+):
     """Usage between ``start`` and ``end`` (excluded) summed per organisation and service, in ONE grouped query.
 
     One row per organisation, service, flavor or plan, and unit price: the lines of the month's invoices. The
-    database does the summing, so the cost does not grow with Python loops over usage rows.
+    database does the summing, so the cost does not grow with Python loops over usage rows. ``organisations``
+    keeps the first that many organisations (by id) after ``after_organisation_id``: one batch of a run.
     """
     usage = UsageRecord.objects.filter(day__gte=start, day__lt=end)
     if organisation is not None:
@@ -51,11 +60,51 @@ def usage_groups(*, start: date, end: date, organisation=None, uninvoiced_only: 
                 )
             )
         )
+    if after_organisation_id is not None:
+        usage = usage.filter(organisation_id__gt=after_organisation_id)
+    if organisations is not None:
+        first = usage.values("organisation_id").distinct().order_by("organisation_id")[:organisations]
+        usage = usage.filter(organisation_id__in=first)
     return (
         usage.values("organisation_id", "kind", "service_key", "unit_price", "flavor__name", "plan__kind", "plan__name")
         .annotate(quantity=Sum("quantity"), name=Max("service_name"))
         .order_by("organisation_id", "-kind", "name", "service_key", "unit_price")
     )
+
+
+def open_invoices(*, organisation) -> list[Invoice]:
+    """The organisation's invoices awaiting a payment or its outcome, oldest first."""
+    return list(
+        Invoice.objects.filter(organisation=organisation, status__in=Invoice.OPEN_STATUSES).order_by(
+            "issued_on", "number"
+        )
+    )
+
+
+def uninvoiced_months(*, organisation) -> list[date]:
+    """The months of usage the organisation has not been invoiced for yet, and will be (a total above zero).
+
+    Summed like the invoicing sums them (``usage_groups``, a line rounded to the cent), only for the months without
+    an invoice: usually the current one.
+    """
+    invoiced = Invoice.objects.filter(organisation=organisation, kind=Invoice.Kind.INVOICE).values("period_start")
+    months = (
+        UsageRecord.objects.filter(organisation=organisation, quantity__gt=0, unit_price__gt=0)
+        .annotate(month=TruncMonth("day"))
+        .exclude(month__in=invoiced)
+        .values_list("month", flat=True)
+        .distinct()
+        .order_by("month")
+    )
+    return [
+        month
+        for month in months
+        if sum(
+            round_cents(row["quantity"] * row["unit_price"])
+            for row in usage_groups(start=month, end=next_month(month), organisation=organisation)
+        )
+        > 0
+    ]
 
 
 def plan_label(kind: str | None, name: str | None) -> str:
@@ -72,6 +121,19 @@ def billing_profile(*, organisation) -> BillingProfile:
 
 def payment_methods(*, organisation) -> list[PaymentMethod]:
     return list(PaymentMethod.objects.filter(organisation=organisation))
+
+
+def default_successor(*, organisation, excluding: PaymentMethod | None = None) -> PaymentMethod | None:
+    """The method that becomes the default when the default is removed: the most recent one that is not an expired
+    card (a card is valid to the end of its expiry month, as ``PaymentMethod.is_expired`` says)."""
+    today = timezone.localdate()
+    expired = Q(kind=PaymentMethod.Kind.CARD) & (
+        Q(card_exp_year__lt=today.year) | Q(card_exp_year=today.year, card_exp_month__lt=today.month)
+    )
+    methods = PaymentMethod.objects.filter(organisation=organisation).exclude(expired)
+    if excluding is not None:
+        methods = methods.exclude(pk=excluding.pk)
+    return methods.order_by("-created_at", "-id").first()
 
 
 @dataclass

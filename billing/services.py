@@ -1,9 +1,10 @@
 """
 Every change to billing: one transaction per function, each recording an activity entry.
 
-Invoicing: ``invoices_issue_month`` sums a month's usage in ONE grouped query (``selectors.usage_groups``) and issues
-one invoice per organisation, each in its own transaction. Numbers come from a per-series, per-year counter row
-locked ``FOR UPDATE`` in the issuing transaction, so they have no gaps even when several issuers run at once.
+Invoicing: ``invoices_issue_month`` sums a month's usage in one grouped query per batch of organisations
+(``selectors.usage_groups``) and issues one invoice per organisation, each in its own transaction. Numbers come
+from a per-series, per-year counter row locked ``FOR UPDATE`` in the issuing transaction, so they have no gaps even
+when several issuers run at once.
 """
 
 import itertools
@@ -173,8 +174,11 @@ def payment_method_add_bank_transfer(*, actor, organisation: Organisation) -> Pa
 
 @transaction.atomic
 def payment_method_set_default(*, actor, payment_method: PaymentMethod) -> PaymentMethod:
-    """Make ``payment_method`` the one default of its organisation."""
+    """Make ``payment_method`` the one default of its organisation (refused if it was removed meanwhile)."""
     Organisation.objects.select_for_update().get(pk=payment_method.organisation_id)
+    payment_method = PaymentMethod.objects.filter(pk=payment_method.pk).first()
+    if payment_method is None:
+        raise ValidationError(_("This payment method has already been removed."))
     previous = PaymentMethod.objects.filter(organisation_id=payment_method.organisation_id, is_default=True).first()
     if previous is not None and previous.pk == payment_method.pk:
         return payment_method
@@ -198,19 +202,20 @@ def payment_method_set_default(*, actor, payment_method: PaymentMethod) -> Payme
 
 @transaction.atomic
 def payment_method_remove(*, actor, payment_method: PaymentMethod) -> None:
-    """Remove a payment method; the most recent other one becomes the default if it was the default."""
-    Organisation.objects.select_for_update().get(pk=payment_method.organisation_id)
+    """Remove a payment method; the most recent valid other one becomes the default if it was the default.
+
+    The method's row is read again under the organisation's lock: of two removals at once, the second finds it gone
+    and is refused, so one removal writes one activity entry.
+    """
+    organisation = Organisation.objects.select_for_update().get(pk=payment_method.organisation_id)
+    payment_method = PaymentMethod.objects.filter(pk=payment_method.pk, organisation=organisation).first()
+    if payment_method is None:
+        raise ValidationError(_("This payment method has already been removed."))
     was_default = payment_method.is_default
     label = str(payment_method)
-    organisation = payment_method.organisation
     payment_method.delete()
     if was_default:
-        successor = (
-            PaymentMethod.objects.filter(organisation=organisation)
-            .order_by("-created_at", "-id")
-            .exclude(kind=PaymentMethod.Kind.CARD, card_exp_year__lt=timezone.localdate().year)
-            .first()
-        )
+        successor = selectors.default_successor(organisation=organisation)
         if successor is not None:
             successor.is_default = True
             successor.save(update_fields=["is_default"])
@@ -221,6 +226,12 @@ def payment_method_remove(*, actor, payment_method: PaymentMethod) -> None:
         target=None,
         before={"method": label, "default": was_default},
     )
+
+
+@transaction.atomic
+def organisation_payment_methods_delete(*, organisation: Organisation) -> None:
+    """Forget the payment methods of an organisation being deleted (its payments keep their label)."""
+    PaymentMethod.objects.filter(organisation=organisation).delete()
 
 
 # Credits
@@ -522,9 +533,10 @@ def invoice_issue(
 def invoices_issue_month(*, month: date, issued_on: date | None = None) -> IssueReport:
     """Issue every organisation's invoice for ``month`` (idempotent: a rerun issues nothing new).
 
-    The usage is summed by the database in one grouped query over the month, streamed (a server-side cursor on
-    PostgreSQL) organisation by organisation; the invoices are issued ``ISSUE_BATCH`` organisations per transaction,
-    so the usage rows are never all in memory and a failure leaves the batches before it issued.
+    The usage is summed by the database in one grouped query per ``ISSUE_BATCH`` organisations (by id, each batch
+    starting after the last one's: no cursor stays open between batches, so PgBouncer in transaction mode and
+    DISABLE_SERVER_SIDE_CURSORS are both fine); each batch's invoices are issued in one transaction, so the usage
+    rows are never all in memory and a failure leaves the batches before it issued.
     """
     start = selectors.month_start(month)
     end = selectors.next_month(start)
@@ -532,14 +544,22 @@ def invoices_issue_month(*, month: date, issued_on: date | None = None) -> Issue
     report = IssueReport(
         skipped=Invoice.objects.filter(kind=Invoice.Kind.INVOICE, period_start=start).count(),
     )
-    groups = selectors.usage_groups(start=start, end=end, uninvoiced_only=True).iterator(chunk_size=2000)
-    organisations = itertools.groupby(groups, key=lambda row: row["organisation_id"])
-    while batch := [
-        (organisation_id, list(rows)) for organisation_id, rows in itertools.islice(organisations, ISSUE_BATCH)
-    ]:
+    after = None
+    while rows := list(
+        selectors.usage_groups(
+            start=start, end=end, uninvoiced_only=True, after_organisation_id=after, organisations=ISSUE_BATCH
+        )
+    ):
+        batch = [
+            (organisation_id, list(group))
+            for organisation_id, group in itertools.groupby(rows, key=lambda row: row["organisation_id"])
+        ]
         issued = _issue_batch(batch=batch, period_start=start, issued_on=issued_on)
         report.issued.extend(issued)
         report.skipped += len(batch) - len(issued)
+        if len(batch) < ISSUE_BATCH:
+            break
+        after = batch[-1][0]
     return report
 
 

@@ -1,13 +1,14 @@
 """The billing section of an organisation: the Accountant's whole console."""
 
 import csv
-import re
 from datetime import date
+from functools import cached_property
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -16,11 +17,11 @@ from django.views.generic import FormView, TemplateView
 
 from organisations.mixins import OrganisationMixin
 from organisations.roles import Right
-from organisations.views import apply_validation_error
+from organisations.views import Confirmation, ConfirmedActionView, apply_validation_error
 
 from . import selectors, services
 from .charts import month_bars
-from .forms import BillingProfileForm, CardForm, SepaForm
+from .forms import BillingProfileForm, CardForm, ConsumptionMonthForm, InvoiceYearForm, SepaForm
 from .models import Invoice, PaymentMethod
 from .money import format_amount
 from .pdf import invoice_pdf_cached, line_text
@@ -54,9 +55,10 @@ class BillingActionMixin(OrganisationMixin):
 
 
 def _year(request, years: list[int]) -> int:
-    value = request.GET.get("year", "")
-    if value.isdigit() and len(value) == 4:
-        return int(value)
+    """The year asked for in the query string, else the latest year with invoices, else this one."""
+    form = InvoiceYearForm(request.GET)
+    if form.is_valid() and form.cleaned_data["year"]:
+        return form.cleaned_data["year"]
     return years[0] if years else timezone.localdate().year
 
 
@@ -64,6 +66,7 @@ class InvoicesView(BillingMixin, TemplateView):
     """The invoices of a year, grouped Pending / Processing / Paid / other, with totals."""
 
     template_name = "billing/invoices.html"
+    filter_form_class = InvoiceYearForm
 
     def get_context_data(self, **kwargs):
         years = selectors.invoice_years(organisation=self.organisation)
@@ -77,6 +80,7 @@ class InvoicesCsvView(OrganisationMixin, View):
     """A year's invoices and credit notes as a CSV file, for the accountant's books."""
 
     required_right = Right.VIEW_BILLING
+    filter_form_class = InvoiceYearForm
 
     def get(self, request, *args, **kwargs):
         years = selectors.invoice_years(organisation=self.organisation)
@@ -177,10 +181,11 @@ class InvoicePayView(BillingActionMixin, View):
         return redirect("billing:invoice", slug=self.organisation.slug, invoice_id=invoice.pk)
 
 
-def _month(value: str, default: date) -> date:
-    match = re.fullmatch(r"(\d{4})-(\d{2})", value or "")
-    if match and 1 <= int(match[2]) <= 12 and 2000 <= int(match[1]) <= 2100:
-        return date(int(match[1]), int(match[2]), 1)
+def _month(request, default: date) -> date:
+    """The month asked for in the query string (``2026-03``), else ``default``."""
+    form = ConsumptionMonthForm(request.GET)
+    if form.is_valid() and form.cleaned_data["month"]:
+        return form.cleaned_data["month"]
     return default
 
 
@@ -189,12 +194,13 @@ class ConsumptionView(BillingMixin, TemplateView):
 
     template_name = "billing/consumption.html"
     tab = "consumption"
+    filter_form_class = ConsumptionMonthForm
     chart_months = 12
 
     def get_context_data(self, **kwargs):
         today = timezone.localdate()
         current = selectors.month_start(today)
-        month = min(_month(self.request.GET.get("month", ""), current), current)
+        month = min(_month(self.request, current), current)
         chart_start = current
         for _step in range(self.chart_months - 1):
             chart_start = selectors.previous_month(chart_start)
@@ -304,13 +310,39 @@ class PaymentMethodDefaultView(BillingActionMixin, View):
         return redirect("billing:payment_methods", slug=self.organisation.slug)
 
 
-class PaymentMethodRemoveView(BillingActionMixin, View):
-    def post(self, request, *args, **kwargs):
-        method = get_object_or_404(PaymentMethod, organisation=self.organisation, pk=kwargs["method_id"])
-        label = str(method)
-        services.payment_method_remove(actor=request.user, payment_method=method)
-        messages.success(request, _("Payment method %(method)s removed.") % {"method": label})
-        return redirect("billing:payment_methods", slug=self.organisation.slug)
+class PaymentMethodRemoveView(OrganisationMixin, ConfirmedActionView):
+    required_right = Right.MANAGE_BILLING
+
+    @cached_property
+    def method(self) -> PaymentMethod:
+        return get_object_or_404(PaymentMethod, organisation=self.organisation, pk=self.kwargs["method_id"])
+
+    def confirmation(self):
+        consequences = [_("%(method)s will no longer be used to pay the invoices.") % {"method": self.method}]
+        if self.method.is_default:
+            successor = selectors.default_successor(organisation=self.organisation, excluding=self.method)
+            if successor is None:
+                consequences.append(
+                    _("It is the default payment method and no other valid one is left: add one to pay the invoices.")
+                )
+            else:
+                consequences.append(
+                    _("It is the default payment method: %(method)s becomes the default.") % {"method": successor}
+                )
+        return Confirmation(
+            title=_("Remove %(method)s?") % {"method": self.method},
+            consequences=consequences,
+            button=_("Remove the payment method"),
+            cancel_url=self.get_success_url(),
+        )
+
+    def perform(self):
+        label = str(self.method)
+        services.payment_method_remove(actor=self.request.user, payment_method=self.method)
+        return _("Payment method %(method)s removed.") % {"method": label}
+
+    def get_success_url(self):
+        return reverse("billing:payment_methods", kwargs={"slug": self.organisation.slug})
 
 
 class ProfileView(BillingMixin, TemplateView):

@@ -6,6 +6,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from .models import Activity, Organisation
+from .roles import Right
 
 # How each kind of entry reads in the log; the stored verb stays stable and machine-readable (CSV, filters).
 VERB_LABELS = {
@@ -47,6 +48,7 @@ VERB_LABELS = {
     "grant.changed": _("Changed access to an application"),
     "grant.revoked": _("Revoked access to an application"),
     "grant.expired": _("Access to an application expired"),
+    "grant.ended_on_joining": _("Access to an application ended: the person joined the organisation"),
     "billing.profile_updated": _("Changed the billing details"),
     "billing.payment_method_added": _("Added a payment method"),
     "billing.payment_method_default": _("Changed the default payment method"),
@@ -59,6 +61,39 @@ VERB_LABELS = {
     "billing.credit_note_issued": _("Issued a credit note"),
     "billing.bank_transfer_recorded": _("Recorded a bank transfer"),
 }
+
+
+# What each kind of entry (a verb's first part) is about, as the right a reader needs to see it, beside
+# VIEW_ACTIVITY which opens the log: billing entries hold billing details (address, VAT number, invoice totals,
+# payment results), the applications' entries their configuration. An entry of a kind missing here is shown to
+# nobody.
+KIND_RIGHTS: dict[str, Right] = {
+    "organisation": Right.VIEW_ACTIVITY,
+    "member": Right.VIEW_MEMBERS,
+    "invitation": Right.VIEW_MEMBERS,
+    "role": Right.VIEW_MEMBERS,
+    "application": Right.VIEW_APPLICATIONS,
+    "deployment": Right.VIEW_APPLICATIONS,
+    "variable": Right.VIEW_APPLICATIONS,
+    "variables": Right.VIEW_APPLICATIONS,
+    "domain": Right.VIEW_APPLICATIONS,
+    "addon": Right.VIEW_APPLICATIONS,
+    "grant": Right.VIEW_APPLICATIONS,
+    "billing": Right.VIEW_BILLING,
+}
+
+
+def verb_right(verb: str) -> Right | None:
+    """The right a reader of the log needs to see the entries of ``verb``; None: nobody sees them."""
+    return KIND_RIGHTS.get(verb.partition(".")[0])
+
+
+def visible_verbs(rights) -> list[str]:
+    """The known verbs whose entries a reader holding ``rights`` (rights or their codenames) may see, sorted."""
+    held = {str(right) for right in rights}
+    if Right.VIEW_ACTIVITY.value not in held:
+        return []
+    return sorted(verb for verb in VERB_LABELS if (right := verb_right(verb)) is not None and right.value in held)
 
 
 def verb_label(verb: str) -> str:
@@ -91,6 +126,9 @@ def activity_entry(
     after: dict[str, Any] | None = None,
 ) -> Activity:
     """An unsaved entry, as ``activity_record`` writes it: for services that record many at once (bulk_create)."""
+    if verb_right(verb) is None or verb not in VERB_LABELS:
+        # An entry nobody may read would be lost from the log: every verb is named and covered by a right above.
+        raise ValueError(f"Unknown activity verb {verb!r}: add it to VERB_LABELS (and its kind to KIND_RIGHTS).")
     return Activity(
         organisation=organisation,
         organisation_name=organisation.name if organisation else "",

@@ -40,12 +40,33 @@ class MembershipInline(admin.TabularInline):
 
 @admin.register(Organisation)
 class OrganisationAdmin(ReinforcedGuardedModelAdmin):
-    list_display = ["name", "slug", "is_personal", "require_two_factor", "created_at"]
-    list_filter = ["is_personal", "require_two_factor", "created_at"]
+    list_display = ["name", "slug", "is_personal", "require_two_factor", "created_at", "deleted_at"]
+    list_filter = ["is_personal", "require_two_factor", "created_at", "deleted_at"]
     search_fields = ["name", "slug", "memberships__user__email"]
-    readonly_fields = ["created_at"]
+    readonly_fields = ["created_at", "deleted_at"]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [MembershipInline]
+    actions = None  # No bulk delete: each deletion goes through the service's rules.
+
+    def get_deleted_objects(self, objs, request):
+        """What the service deletes, without the cascade's objections: the row stays (services.organisation_delete),
+        so the invoices, usage and credits it keeps are neither protected nor deleted, and no right over them is
+        needed; the delete_organisation permission is."""
+        deleted, model_count, _perms_needed, _protected = super().get_deleted_objects(objs, request)
+        return deleted, model_count, set(), []
+
+    def delete_model(self, request, obj):
+        """Staff delete as an Admin would: refused while billing is not settled; the row stays, marked deleted."""
+        try:
+            services.organisation_delete(actor=request.user, organisation=obj, confirm_name=obj.name)
+        except ValidationError as error:
+            request._organisation_refused = True
+            self.message_user(request, " ".join(error.messages), messages.ERROR)
+
+    def response_delete(self, request, obj_display, obj_id):
+        if getattr(request, "_organisation_refused", False):
+            return HttpResponseRedirect(reverse("admin:organisations_organisation_change", args=[obj_id]))
+        return super().response_delete(request, obj_display, obj_id)
 
 
 @admin.register(Membership)

@@ -9,6 +9,7 @@ class OrganisationsConfig(AppConfig):
 
     def ready(self):
         from allauth.account.signals import user_signed_up
+        from allauth.mfa.signals import authenticator_added
         from django.conf import settings
 
         from . import handlers
@@ -19,3 +20,4 @@ class OrganisationsConfig(AppConfig):
         post_save.connect(handlers.create_builtin_roles, sender="organisations.Organisation", dispatch_uid="roles")
         post_delete.connect(handlers.delete_role_group, sender="organisations.Role", dispatch_uid="role_group")
         user_signed_up.connect(handlers.accept_invitation_after_signup, dispatch_uid="invitation_after_signup")
+        authenticator_added.connect(handlers.remember_two_factor_enrolment, dispatch_uid="two_factor_enrolment")

@@ -1,10 +1,28 @@
+from datetime import date
+
 from django import forms
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
 from . import selectors
-from .activity import VERB_LABELS, verb_label
+from .activity import verb_label, visible_verbs
+from .fields import OneLineField
 from .models import Organisation
 from .roles import RIGHT_DESCRIPTIONS
+
+# The dates and years the list filters accept: wider than any entry or invoice, narrow enough that a day added or a
+# time zone applied to them stays a date (9999-12-31 plus a day, 0001-01-01 in UTC+1 are not).
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2100, 12, 31)
+
+
+def filter_date_field(label) -> forms.DateField:
+    """An optional date of a list filter, between FIRST_DAY and LAST_DAY (a clear error outside them)."""
+    return forms.DateField(
+        label=label,
+        required=False,
+        validators=[MinValueValidator(FIRST_DAY), MaxValueValidator(LAST_DAY)],
+        widget=forms.DateInput(attrs={"type": "date", "min": FIRST_DAY.isoformat(), "max": LAST_DAY.isoformat()}),
+    )
 
 
 class OrganisationForm(forms.ModelForm):
@@ -21,7 +39,7 @@ class OrganisationForm(forms.ModelForm):
 
 
 class DeleteOrganisationForm(forms.Form):
-    confirm_name = forms.CharField(label=_("Type the organisation's name to confirm"), max_length=100, strip=False)
+    confirm_name = OneLineField(label=_("Type the organisation's name to confirm"), max_length=100, strip=False)
 
     def __init__(self, *args, organisation, **kwargs):
         self.organisation = organisation
@@ -39,7 +57,7 @@ def _role_choices(manageable_roles) -> list[tuple[str, str]]:
 
 
 class MemberFilterForm(forms.Form):
-    q = forms.CharField(label=_("Name or email"), required=False, max_length=254)
+    q = OneLineField(label=_("Name or email"), required=False, max_length=254)
     without_two_factor = forms.BooleanField(label=_("Not secured with two-factor"), required=False)
 
 
@@ -61,8 +79,8 @@ class MemberRoleForm(forms.Form):
 
 
 class RoleForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=60)
-    description = forms.CharField(label=_("Description"), max_length=255, required=False)
+    name = OneLineField(label=_("Name"), max_length=60)
+    description = OneLineField(label=_("Description"), max_length=255, required=False)
     rights = forms.MultipleChoiceField(
         label=_("Rights"),
         required=False,
@@ -102,19 +120,20 @@ class ActivityFilterForm(forms.Form):
     the console's known verbs, and the person is typed (an email), checked against the organisation's members and
     the people its log names, with one indexed lookup when the filter is used."""
 
-    actor = forms.CharField(
+    actor = OneLineField(
         label=_("Who"), required=False, max_length=254, widget=forms.TextInput(attrs={"type": "search"})
     )
     verb = forms.ChoiceField(label=_("Action"), required=False)
-    since = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    until = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    since = filter_date_field(_("From"))
+    until = filter_date_field(_("To"))
 
-    def __init__(self, *args, organisation, **kwargs):
+    def __init__(self, *args, organisation, rights, **kwargs):
         super().__init__(*args, **kwargs)
         self.organisation = organisation
+        # Only the kinds of action the reader may see (activity.KIND_RIGHTS).
         self.fields["verb"].choices = [
             ("", _("Any action")),
-            *((verb, verb_label(verb)) for verb in sorted(VERB_LABELS)),
+            *((verb, verb_label(verb)) for verb in visible_verbs(rights)),
         ]
 
     def clean_actor(self):

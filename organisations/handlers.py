@@ -1,7 +1,9 @@
+from allauth.mfa.models import Authenticator
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 
 from . import services
+from .mixins import TWO_FACTOR_ENROLLED_SESSION_KEY
 
 
 def create_personal_space(sender, instance, created, raw=False, **kwargs):
@@ -40,3 +42,10 @@ def accept_invitation_after_signup(sender, request, user, **kwargs):
         messages.error(request, " ".join(error.messages))
         return
     messages.success(request, accepted_message(invitation))
+
+
+def remember_two_factor_enrolment(sender, request, user, authenticator, **kwargs):
+    """A TOTP authenticator enrolled in this session counts as this session's second factor (``mixins``): its first
+    code was entered here."""
+    if request is not None and authenticator.type == Authenticator.Type.TOTP and request.user.pk == user.pk:
+        request.session[TWO_FACTOR_ENROLLED_SESSION_KEY] = authenticator.pk

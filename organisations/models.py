@@ -4,11 +4,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
+from .fields import OneLineCharField
 from .roles import RIGHT_DESCRIPTIONS, Right, role_choices, roles
 
 
 class Organisation(models.Model):
-    name = models.CharField(_("name"), max_length=100)
+    name = OneLineCharField(_("name"), max_length=100)
     slug = models.SlugField(_("slug"), max_length=120, unique=True)
     description = models.TextField(_("description"), max_length=1000, blank=True)
     is_personal = models.BooleanField(
@@ -22,6 +23,9 @@ class Organisation(models.Model):
         help_text=_("Members without two-factor authentication must set it up before reaching the organisation."),
     )
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    # A deleted organisation keeps its row, so that its invoices, usage and log still name it and its slug is never
+    # given again; its people, applications and add-ons are gone (services.organisation_delete).
+    deleted_at = models.DateTimeField(_("deleted"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("organisation")
@@ -37,6 +41,10 @@ class Organisation(models.Model):
 
     def __str__(self):
         return self.name
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
 
 
 class OrganisationUserObjectPermission(UserObjectPermissionBase):
@@ -75,8 +83,8 @@ class Role(models.Model):
     group = models.OneToOneField(
         "auth.Group", on_delete=models.PROTECT, related_name="organisation_role", verbose_name=_("group")
     )
-    name = models.CharField(_("name"), max_length=60)
-    description = models.CharField(_("description"), max_length=255, blank=True)
+    name = OneLineCharField(_("name"), max_length=60)
+    description = OneLineCharField(_("description"), max_length=255, blank=True)
     # NULL for custom roles, so that the (organisation, key) constraint holds for built-in ones only.
     key = models.CharField(_("built-in role"), max_length=32, choices=role_choices, null=True, blank=True)  # noqa: DJ001
     # Built-in roles are listed by their priority (Admin first), custom ones after them (0), by name.

@@ -20,3 +20,15 @@ class CappedPaginator(Paginator):
     @property
     def is_capped(self) -> bool:
         return self.count >= self.cap
+
+
+class PageNumberMixin:
+    """For a ListView: a page number that is not one (text, zero, past the last page) shows the nearest page, as
+    ``Paginator.get_page`` does, where ListView answers 404."""
+
+    def paginate_queryset(self, queryset, page_size):
+        paginator = self.get_paginator(
+            queryset, page_size, orphans=self.get_paginate_orphans(), allow_empty_first_page=self.get_allow_empty()
+        )
+        page = paginator.get_page(self.request.GET.get(self.page_kwarg))
+        return paginator, page, page.object_list, page.has_other_pages()

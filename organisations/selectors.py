@@ -6,6 +6,7 @@ from allauth.mfa.models import Authenticator
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
+from .activity import visible_verbs
 from .models import Activity, Invitation, Membership
 
 
@@ -35,8 +36,13 @@ def active_member_count(*, organisation) -> int:
     return Membership.objects.active().filter(organisation=organisation).count()
 
 
-def recent_activity(*, organisation, limit: int = 10) -> list[Activity]:
-    return list(Activity.objects.filter(organisation=organisation).order_by("-created_at", "-id")[:limit])
+def visible_activity(*, organisation, rights):
+    """The organisation's activity entries a reader holding ``rights`` may see (``activity.KIND_RIGHTS``)."""
+    return Activity.objects.filter(organisation=organisation, verb__in=visible_verbs(rights))
+
+
+def recent_activity(*, organisation, rights, limit: int = 10) -> list[Activity]:
+    return list(visible_activity(organisation=organisation, rights=rights).order_by("-created_at", "-id")[:limit])
 
 
 def members_list(*, organisation, query: str = "", without_two_factor: bool = False):
@@ -66,9 +72,10 @@ def pending_invitations(*, organisation) -> list:
     )
 
 
-def activity_list(*, organisation, actor: str = "", verb: str = "", since=None, until=None):
-    """The organisation's activity, newest first; ``since``/``until`` are inclusive dates in the current time zone."""
-    activities = Activity.objects.filter(organisation=organisation).order_by("-created_at", "-id")
+def activity_list(*, organisation, rights, actor: str = "", verb: str = "", since=None, until=None):
+    """The organisation's activity that ``rights`` cover, newest first; ``since``/``until`` are inclusive dates in
+    the current time zone."""
+    activities = visible_activity(organisation=organisation, rights=rights).order_by("-created_at", "-id")
     if actor:
         activities = activities.filter(actor_label=actor)
     if verb:

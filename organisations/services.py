@@ -8,6 +8,7 @@ that the actor holds the right (403 otherwise), so these rules are the ones a ri
 import hashlib
 import secrets
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import timedelta
 
 from allauth.account.models import EmailAddress
@@ -27,9 +28,17 @@ from django.utils import timezone, translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from . import signals
 from .access import member_access
 from .activity import activity_record
-from .models import Invitation, Membership, Organisation, OrganisationGroupObjectPermission, Role
+from .models import (
+    Invitation,
+    Membership,
+    Organisation,
+    OrganisationGroupObjectPermission,
+    OrganisationUserObjectPermission,
+    Role,
+)
 from .roles import Right, can_manage, is_admin, roles
 
 
@@ -114,8 +123,14 @@ def _role_label(role: Role) -> str:
 
 
 def _lock(organisation: Organisation) -> Organisation:
-    """Lock the organisation row: changes that could take away its last Admin run one at a time."""
-    return Organisation.objects.select_for_update().get(pk=organisation.pk)
+    """Lock the organisation row: changes that could take away its last Admin run one at a time.
+
+    A deleted organisation changes no more (and is not deleted twice).
+    """
+    organisation = Organisation.objects.select_for_update().get(pk=organisation.pk)
+    if organisation.is_deleted:
+        raise ValidationError(_("This organisation has been deleted."))
+    return organisation
 
 
 def _other_admins_exist(membership: Membership) -> bool:
@@ -126,6 +141,26 @@ def _other_admins_exist(membership: Membership) -> bool:
         .exclude(pk=membership.pk)
         .exists()
     )
+
+
+# The code of the error a change of a membership that no longer exists raises: a request that lost a race with
+# another removal, a leave or a role change (the views answer it with a message and the member list).
+MEMBERSHIP_GONE = "membership_gone"
+
+
+def _lock_membership(membership: Membership, *, gone_message=None) -> Membership:
+    """Lock the membership's row and read it afresh, once the organisation is locked; a membership removed
+    meanwhile (another request won the race) is a ValidationError, not a DoesNotExist."""
+    locked = (
+        Membership.objects.select_for_update(of=("self",))
+        .select_related("user", "role")
+        .filter(pk=membership.pk)
+        .first()
+    )
+    if locked is None:
+        message = gone_message or _("%(email)s is no longer a member of this organisation: already removed, or left.")
+        raise ValidationError(message % {"email": membership.user.email}, code=MEMBERSHIP_GONE)
+    return locked
 
 
 def _actor_access(*, actor, organisation: Organisation):
@@ -195,14 +230,39 @@ def organisation_update(*, actor, organisation: Organisation, name: str, descrip
     return organisation
 
 
+@dataclass(frozen=True)
+class DeletionBlocker:
+    """Why the organisation cannot be deleted yet, and where to settle it."""
+
+    message: str
+    url: str = ""
+    link_label: str = ""
+
+
+def organisation_deletion_blockers(*, organisation: Organisation) -> list[DeletionBlocker]:
+    """What stops the organisation from being deleted now, as every app sees it (``signals.deletion_blockers``)."""
+    blockers = []
+    for _receiver, found in signals.deletion_blockers.send(sender=Organisation, organisation=organisation):
+        blockers.extend(found or ())
+    return blockers
+
+
 @transaction.atomic
 def organisation_delete(*, actor, organisation: Organisation, confirm_name: str) -> None:
-    """Delete the organisation and everything in it, once its exact name has been typed."""
+    """Delete the organisation once its exact name has been typed and nothing blocks it.
+
+    Its members, invitations, rights, applications (destroyed by the orchestrator after the commit) and add-ons go.
+    Its row stays, marked deleted, with its invoices, the usage they were computed from and its log: those are
+    records that outlive it (platform staff see them in the admin), and its slug is never given to another.
+    """
     if organisation.is_personal:
         raise ValidationError(_("A personal space cannot be deleted."))
     if confirm_name != organisation.name:
         raise ValidationError({"confirm_name": _("Type the organisation's name exactly to confirm.")})
     organisation = _lock(organisation)
+    blockers = organisation_deletion_blockers(organisation=organisation)
+    if blockers:
+        raise ValidationError([blocker.message for blocker in blockers], code="deletion_blocked")
     activity_record(
         organisation=organisation,
         actor=actor,
@@ -210,7 +270,15 @@ def organisation_delete(*, actor, organisation: Organisation, confirm_name: str)
         target=organisation,
         before={"name": organisation.name},
     )
-    organisation.delete()
+    signals.organisation_deleting.send(sender=Organisation, organisation=organisation, actor=actor)
+    Invitation.objects.filter(organisation=organisation).delete()
+    Membership.objects.filter(organisation=organisation).delete()
+    # Rows nothing writes any more, but staff could add in guardian's admin (they give nothing).
+    OrganisationUserObjectPermission.objects.filter(content_object=organisation).delete()
+    OrganisationGroupObjectPermission.objects.filter(content_object=organisation).delete()
+    Role.objects.filter(organisation=organisation).delete()  # their groups go with them (handlers.delete_role_group)
+    organisation.deleted_at = timezone.now()
+    organisation.save(update_fields=["deleted_at"])
 
 
 @transaction.atomic
@@ -220,10 +288,10 @@ def membership_add(
     """Make ``user`` a member of ``organisation`` with ``role`` (a role of the organisation, or its key or id)."""
     if organisation.is_personal:
         raise ValidationError(_("A personal space cannot have members."))
+    _lock(organisation)
     role = role_for(organisation=organisation, role=role)
     if not by_staff:
         _check_may_manage(actor_access=_actor_access(actor=actor, organisation=organisation), role=role)
-    _lock(organisation)
     return _membership_create(
         actor=actor, organisation=organisation, user=user, role=role, invited_by=actor, expires_at=expires_at
     )
@@ -238,6 +306,9 @@ def _membership_create(
     membership = Membership.objects.create(
         organisation=organisation, user=user, role=role, invited_by=invited_by, expires_at=expires_at
     )
+    from apps.services import grants_end_on_joining  # apps depends on organisations, not the reverse
+
+    grants_end_on_joining(actor=actor, membership=membership)
     activity_record(
         organisation=organisation,
         actor=actor,
@@ -257,7 +328,7 @@ def membership_change_role(*, actor, membership: Membership, role: Role | str, b
     """
     organisation = _lock(membership.organisation)
     role = role_for(organisation=organisation, role=role)
-    membership = Membership.objects.select_for_update(of=("self",)).select_related("user", "role").get(pk=membership.pk)
+    membership = _lock_membership(membership)
     if not by_staff:
         actor_access = _actor_access(actor=actor, organisation=organisation)
         _check_may_manage(actor_access=actor_access, role=membership.role)
@@ -283,9 +354,11 @@ def membership_change_role(*, actor, membership: Membership, role: Role | str, b
     return membership
 
 
-def _membership_end(*, actor, membership: Membership, verb: str, last_admin_message: str, check_actor: bool) -> None:
+def _membership_end(
+    *, actor, membership: Membership, verb: str, last_admin_message: str, check_actor: bool, gone_message=None
+) -> None:
     organisation = _lock(membership.organisation)
-    membership = Membership.objects.select_for_update(of=("self",)).select_related("user", "role").get(pk=membership.pk)
+    membership = _lock_membership(membership, gone_message=gone_message)
     if check_actor:
         _check_may_manage(actor_access=_actor_access(actor=actor, organisation=organisation), role=membership.role)
     if organisation.is_personal:
@@ -319,6 +392,7 @@ def membership_leave(*, membership: Membership) -> None:
         membership=membership,
         verb="member.left",
         check_actor=False,
+        gone_message=_("You are no longer a member of this organisation."),
         last_admin_message=_(
             "You are the last %(role)s of this organisation and cannot leave it. Appoint another %(role)s first."
         ),
@@ -552,6 +626,36 @@ def _check_may_invite(*, actor, organisation: Organisation, role: Role | None) -
         _check_may_manage(actor_access=actor_access, role=role)
 
 
+def _inviter_may_still_grant(invitation: Invitation) -> bool:
+    """Whether the inviter may still give what the invitation gives: the rule they met when sending it, asked of
+    their membership today (demoted, left, removed or deleted: no). Platform staff who invited from the Django admin
+    may as long as they hold the admin's permission to invite."""
+    inviter = invitation.invited_by
+    if inviter is None or not inviter.is_active:
+        return False
+    if inviter.is_staff and inviter.has_perm(_STAFF_INVITE_PERM):
+        return True
+    try:
+        _check_may_invite(actor=inviter, organisation=invitation.organisation, role=invitation.role)
+    except ValidationError:
+        return False
+    return True
+
+
+def invitation_inviter_refusal(invitation: Invitation) -> str:
+    """Why the invitation can no longer be accepted because of its inviter (what acceptance says), or ""."""
+    if _inviter_may_still_grant(invitation):
+        return ""
+    return _(
+        "This invitation can no longer be accepted: the person who sent it may no longer give this access. "
+        "Ask the organisation to send you a new invitation."
+    )
+
+
+# What platform staff need to invite from the Django admin (its "add invitation" page).
+_STAFF_INVITE_PERM = "organisations.add_invitation"
+
+
 def _email_is_member(*, organisation: Organisation, email: str) -> bool:
     return (
         Membership.objects.filter(organisation=organisation)
@@ -607,7 +711,11 @@ def invitation_create(
     if not by_staff:
         _check_may_invite(actor=actor, organisation=organisation, role=role)
     organisation = _lock(organisation)  # one invitation per address at a time, also when two requests race
-    if application is None and _email_is_member(organisation=organisation, email=email):
+    if _email_is_member(organisation=organisation, email=email):
+        if application is not None:
+            from apps.services import member_grant_refused  # apps depends on organisations, not the reverse
+
+            raise member_grant_refused(email=email)
         raise ValidationError({"email": _("%(email)s is already a member of this organisation.") % {"email": email}})
     if (
         Invitation.objects.pending()
@@ -646,7 +754,10 @@ def invitation_create(
 
 @transaction.atomic
 def invitation_resend(*, actor, invitation: Invitation, base_url: str, by_staff: bool = False) -> Invitation:
-    """Send the invitation again with a new token and a new expiry; the previous link stops working."""
+    """Send the invitation again with a new token and a new expiry; the previous link stops working.
+
+    The person who sends it again becomes its inviter: acceptance checks that they may still give the access.
+    """
     invitation = _invitation_locked(invitation)
     if not by_staff:
         _check_may_invite(actor=actor, organisation=invitation.organisation, role=invitation.role)
@@ -658,7 +769,8 @@ def invitation_resend(*, actor, invitation: Invitation, base_url: str, by_staff:
         token, invitation.token_hash = _new_token()
         invitation.sent_at = timezone.now()
         invitation.expires_at = invitation.sent_at + INVITATION_TTL
-        invitation.save(update_fields=["token_hash", "sent_at", "expires_at"])
+        invitation.invited_by = actor
+        invitation.save(update_fields=["token_hash", "sent_at", "expires_at", "invited_by"])
         activity_record(
             organisation=invitation.organisation,
             actor=actor,
@@ -765,6 +877,8 @@ def invitation_accept(*, user, token: str) -> Invitation:
         and Membership.objects.filter(organisation=invitation.organisation, user=user).exists()
     ):
         raise ValidationError(_("You are already a member of this organisation."))
+    if refusal := invitation_inviter_refusal(invitation):
+        raise ValidationError(refusal)
     _invitation_grant(invitation=invitation, user=user)
     invitation.state = Invitation.State.ACCEPTED
     invitation.accepted_by = user

@@ -1,5 +1,6 @@
 import csv
 import json
+from dataclasses import dataclass
 from functools import cached_property
 
 from allauth.account.adapter import get_adapter as get_account_adapter
@@ -17,6 +18,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import FormView, ListView, RedirectView, TemplateView
+from django.views.generic.base import ContextMixin, TemplateResponseMixin
 
 from console.navigation import sections_for
 
@@ -34,9 +36,10 @@ from .forms import (
     RoleForm,
     TwoFactorSettingForm,
 )
+from .keyset import in_chunks
 from .mixins import OrganisationMixin
 from .models import Invitation, Membership, Role
-from .pagination import CappedPaginator
+from .pagination import CappedPaginator, PageNumberMixin
 from .roles import RIGHT_DESCRIPTIONS, SUGGESTED_ROLES, Right
 
 
@@ -47,6 +50,76 @@ def apply_validation_error(form, error: ValidationError) -> None:
             form.add_error(field if field in form.fields else None, errors)
     else:
         form.add_error(None, error)
+
+
+class ServiceActionView(View):
+    """A POST-only action (delete, revoke, start...): a refusal becomes an error message, then back to the success
+    URL. ``perform`` calls the service and returns the success message."""
+
+    http_method_names = ["post"]
+
+    def perform(self) -> str:
+        raise NotImplementedError
+
+    def get_success_url(self) -> str:
+        raise NotImplementedError
+
+    def post(self, request, *args, **kwargs):
+        try:
+            message = self.perform()
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, message)
+        return redirect(self.get_success_url())
+
+
+@dataclass(frozen=True)
+class Confirmation:
+    """What a confirmation page says: what is about to happen, what will be lost, the button that does it."""
+
+    title: str
+    consequences: list[str]
+    button: str
+    cancel_url: str
+
+
+CONFIRM_FIELD = "confirm"
+
+
+class ConfirmedActionView(TemplateResponseMixin, ContextMixin, ServiceActionView):
+    """A destructive action behind a confirmation page, the action's own address: GET shows what will be lost
+    (``confirmation``) with a form posting ``confirm``; only that POST acts. A POST without it (a form or a script that
+    skipped the page) shows the page again and changes nothing. No script: the CSP forbids inline ones."""
+
+    http_method_names = ["get", "post"]
+    template_name = "confirm.html"
+
+    def confirmation(self) -> Confirmation:
+        raise NotImplementedError
+
+    def get(self, request, *args, **kwargs):
+        context = self.get_context_data(confirmation=self.confirmation(), confirm_field=CONFIRM_FIELD)
+        return self.render_to_response(context)
+
+    def post(self, request, *args, **kwargs):
+        if request.POST.get(CONFIRM_FIELD) != "yes":
+            return self.get(request, *args, **kwargs)
+        return super().post(request, *args, **kwargs)
+
+
+class RecentAuthenticationMixin:
+    """Sensitive changes ask for a recent sign-in (allauth's reauthentication), once the access checks have passed.
+
+    Put after ``OrganisationMixin``: a person who may not see the page gets 404/403, not a password prompt. A POST
+    interrupted by the prompt is replayed by allauth once the person has signed in again.
+    """
+
+    reauthentication_allow_get = False
+
+    def dispatch(self, request, *args, **kwargs):
+        check = reauthentication_required(super().dispatch, allow_get=self.reauthentication_allow_get)
+        return check(request, *args, **kwargs)
 
 
 class HomeView(TemplateView):
@@ -90,7 +163,9 @@ class OverviewView(OrganisationMixin, TemplateView):
     def get_context_data(self, **kwargs):
         kwargs["member_count"] = selectors.active_member_count(organisation=self.organisation)
         if self.access.has(Right.VIEW_ACTIVITY):
-            kwargs["recent_activity"] = selectors.recent_activity(organisation=self.organisation)
+            kwargs["recent_activity"] = selectors.recent_activity(
+                organisation=self.organisation, rights=self.access.rights
+            )
         return super().get_context_data(**kwargs)
 
 
@@ -116,13 +191,21 @@ class SettingsView(OrganisationMixin, FormView):
         return redirect("organisations:settings", slug=self.organisation.slug)
 
 
-class DeleteView(OrganisationMixin, FormView):
+class DeleteView(OrganisationMixin, RecentAuthenticationMixin, FormView):
+    """What stops the deletion, if anything (with where to settle it); otherwise the form, which asks for the name
+    and, to delete, a recent sign-in."""
+
     required_right = Right.DELETE_ORGANISATION
+    reauthentication_allow_get = True
     template_name = "organisations/delete.html"
     form_class = DeleteOrganisationForm
 
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "organisation": self.organisation}
+
+    def get_context_data(self, **kwargs):
+        kwargs["blockers"] = services.organisation_deletion_blockers(organisation=self.organisation)
+        return super().get_context_data(**kwargs)
 
     def form_valid(self, form):
         try:
@@ -149,33 +232,20 @@ def _base_url(request) -> str:
     return request.build_absolute_uri("/")
 
 
-class RecentAuthenticationMixin:
-    """Sensitive changes ask for a recent sign-in (allauth's reauthentication), once the access checks have passed.
-
-    Put after ``OrganisationMixin``: a person who may not see the page gets 404/403, not a password prompt. A POST
-    interrupted by the prompt is replayed by allauth once the person has signed in again.
-    """
-
-    reauthentication_allow_get = False
-
-    def dispatch(self, request, *args, **kwargs):
-        check = reauthentication_required(super().dispatch, allow_get=self.reauthentication_allow_get)
-        return check(request, *args, **kwargs)
-
-
 # The rights with which a member acts on other members (or their invitations), according to their roles.
 MANAGING_RIGHTS = (Right.CHANGE_MEMBER_ROLES, Right.REMOVE_MEMBERS, Right.INVITE_MEMBERS)
 
 
-class MembersView(OrganisationMixin, ListView):
+class MembersView(OrganisationMixin, PageNumberMixin, ListView):
     required_right = Right.VIEW_MEMBERS
     template_name = "organisations/members.html"
     context_object_name = "members"
     paginate_by = 50
+    filter_form_class = MemberFilterForm
 
     @cached_property
     def filter_form(self):
-        return MemberFilterForm(self.request.GET)
+        return self.filter_form_class(self.request.GET)
 
     def get_queryset(self):
         filters = self.filter_form.cleaned_data if self.filter_form.is_valid() else {}
@@ -209,6 +279,11 @@ class MemberMixin:
         kwargs["target"] = self.target
         return super().get_context_data(**kwargs)
 
+    def member_gone(self, error: ValidationError):
+        """Another request removed the member first (or they left): say so on the member list."""
+        messages.error(self.request, " ".join(error.messages))
+        return redirect("organisations:members", slug=self.organisation.slug)
+
 
 class MemberRoleView(OrganisationMixin, RecentAuthenticationMixin, MemberMixin, FormView):
     required_right = Right.CHANGE_MEMBER_ROLES
@@ -227,6 +302,8 @@ class MemberRoleView(OrganisationMixin, RecentAuthenticationMixin, MemberMixin, 
                 actor=self.request.user, membership=self.target, role=form.cleaned_data["role"]
             )
         except ValidationError as error:
+            if error.code == services.MEMBERSHIP_GONE:
+                return self.member_gone(error)
             apply_validation_error(form, error)
             return self.form_invalid(form)
         messages.success(
@@ -245,6 +322,8 @@ class MemberRemoveView(OrganisationMixin, RecentAuthenticationMixin, MemberMixin
         try:
             services.membership_remove(actor=self.request.user, membership=self.target)
         except ValidationError as error:
+            if error.code == services.MEMBERSHIP_GONE:
+                return self.member_gone(error)
             apply_validation_error(form, error)
             return self.form_invalid(form)
         messages.success(self.request, _("%(email)s has been removed.") % {"email": self.target.user.email})
@@ -261,6 +340,9 @@ class LeaveView(OrganisationMixin, FormView):
         try:
             services.membership_leave(membership=self.access.membership)
         except ValidationError as error:
+            if error.code == services.MEMBERSHIP_GONE:
+                messages.error(self.request, " ".join(error.messages))
+                return redirect("home")
             apply_validation_error(form, error)
             return self.form_invalid(form)
         messages.success(self.request, _("You have left “%(name)s”.") % {"name": self.organisation.name})
@@ -447,18 +529,20 @@ class RoleDeleteView(OrganisationMixin, CustomRoleMixin, FormView):
 
 
 class ActivityFilterMixin:
+    filter_form_class = ActivityFilterForm
+
     @cached_property
     def filter_form(self):
-        return ActivityFilterForm(self.request.GET, organisation=self.organisation)
+        return self.filter_form_class(self.request.GET, organisation=self.organisation, rights=self.access.rights)
 
     def filtered_activity(self):
         self.filter_form.is_valid()
         # Fields that did not validate are left out of the filter; the form shows their errors.
         filters = {name: value for name, value in self.filter_form.cleaned_data.items() if value}
-        return selectors.activity_list(organisation=self.organisation, **filters)
+        return selectors.activity_list(organisation=self.organisation, rights=self.access.rights, **filters)
 
 
-class ActivityView(OrganisationMixin, ActivityFilterMixin, ListView):
+class ActivityView(OrganisationMixin, ActivityFilterMixin, PageNumberMixin, ListView):
     required_right = Right.VIEW_ACTIVITY
     template_name = "organisations/activity.html"
     context_object_name = "activities"
@@ -493,6 +577,7 @@ class ActivityExportView(OrganisationMixin, ActivityFilterMixin, View):
     """The activity log, with the page's filters, as CSV."""
 
     required_right = Right.VIEW_ACTIVITY
+    chunk_size = 2000  # rows per query: each chunk is read by a query of its own (organisations/keyset.py)
 
     def get(self, request, *args, **kwargs):
         activities = self.filtered_activity()
@@ -501,7 +586,7 @@ class ActivityExportView(OrganisationMixin, ActivityFilterMixin, View):
 
         def rows():
             yield writer.writerow(header)
-            for activity in activities.iterator(chunk_size=2000):
+            for activity in in_chunks(activities, size=self.chunk_size):
                 yield writer.writerow(
                     _csv_cell(value)
                     for value in (
@@ -573,6 +658,8 @@ class InvitationView(TemplateView):
             organisation=invitation.organisation,
             role=invitation.role,
             is_invitee=is_invitee,
+            # Told before anyone signs up or accepts: the inviter may no longer give this access.
+            inviter_refusal=services.invitation_inviter_refusal(invitation),
             login_url=f"{reverse('account_login')}?{urlencode({'next': path})}",
             signup_url=reverse("organisations:invitation_signup", kwargs={"token": kwargs["token"]}),
             token=kwargs["token"],

@@ -1,5 +1,6 @@
 """
-Generated input posted to every form of the console: no answer is a server error, and nothing is half-written.
+Generated input posted to every form of the console, and generated query strings on every page (the list pages'
+filters above all): no answer is a server error, and nothing is half-written.
 
 The POST URLs are those of the authorization matrix (the URL configuration walked); the fields are those of each
 view's form, filled with text, unicode, huge strings, numbers, empty values, lists where one value is expected, NUL
@@ -47,6 +48,7 @@ from tests.accounts.factories import PASSWORD, UserFactory
 from tests.apps.factories import GrantFactory
 from tests.test_authorization_matrix import (
     CONSOLE,
+    GET,
     LEVELS,
     POST,
     ROLE_IDS,
@@ -106,6 +108,19 @@ def values(plausible):
     return st.one_of(one, st.lists(one, min_size=2, max_size=3))
 
 
+# Out-of-range dates, years, months and numbers, each tried on every parameter of every list page.
+EDGES = [
+    "0000", "0001", "9999", "10000", "-1", "0", "2026", "2026-03", "2026-13", "0000-01", "9999-12", "0001-01-01",
+    "9999-12-31", "0000-00-00", "2026-02-30", "2026-03-01", "-2026-03-01", "1e400", "nan", "last",
+    "99999999999999999999", "2026\x00", "\u0662\u0660\u0662\u0666", "\U0001f4a5",
+]  # fmt: skip
+
+
+def query_values(plausible):
+    """Values for a query string's parameter: those of the forms, and dates, years and months out of any range."""
+    return st.one_of(st.sampled_from(EDGES), values(plausible), st.dates().map(str), st.integers().map(str))
+
+
 def form_fields(name: str, url: str) -> list[str]:
     view_class = getattr(resolve(url).func, "view_class", None)
     form_class = getattr(view_class, "form_class", None)
@@ -146,7 +161,9 @@ def assert_guardian_rows_follow_roles_and_grants():
     assert actual == expected, "application permissions out of step with the grants"
 
 
-class FuzzForms(TestCase):
+class World(TestCase):
+    """Acme, with the signed-in Admin (recently authenticated), and Globex, built once per test."""
+
     @classmethod
     def setUpTestData(cls):
         cls.admin = UserFactory(email="admin@acme.example")
@@ -160,6 +177,8 @@ class FuzzForms(TestCase):
         assert self.client.post(reverse("account_reauthenticate"), {"password": PASSWORD}).status_code == 302
         self.plausible = plausible_values()
 
+
+class FuzzForms(World):
     def post(self, url: str, data: dict):
         with transaction.atomic():
             before, activity, admins = snapshot(), Activity.objects.count(), organisations_with_an_admin()
@@ -175,6 +194,89 @@ class FuzzForms(TestCase):
             assert admins & remaining <= organisations_with_an_admin(), f"{url}: an organisation lost its last Admin"
             assert_guardian_rows_follow_roles_and_grants()
             transaction.set_rollback(True)
+
+
+def query_fields(url: str) -> list[str]:
+    """The parameters a page reads from its query string: its filter form's fields, and the page number."""
+    view_class = getattr(resolve(url).func, "view_class", None)
+    form_class = getattr(view_class, "filter_form_class", None)
+    return [*(form_class.base_fields if form_class is not None else []), "page"]
+
+
+LIST_PAGES = {
+    "organisations:members": {"q", "without_two_factor"},
+    "organisations:activity": {"actor", "verb", "since", "until"},
+    "organisations:activity_export": {"actor", "verb", "since", "until"},
+    "apps:list": {"q", "state", "runtime", "region"},
+    "billing:invoices": {"year"},
+    "billing:invoices_csv": {"year"},
+    "billing:consumption": {"month"},
+}
+
+
+class FuzzQueryStrings(World):
+    """Generated query strings on every page the console answers to GET: the list pages' filters (members,
+    applications, add-ons, deployments, activity and its export, invoices and their CSV, consumption), page numbers,
+    and parameters nobody reads."""
+
+    def get(self, url: str, data: dict):
+        with transaction.atomic():
+            before = snapshot()
+            response = self.client.get(url, data)
+            assert response.status_code < 500, (url, data)
+            if hasattr(response, "streaming_content"):
+                b"".join(response.streaming_content)  # a streamed export fails while it is read
+            assert snapshot() == before, f"{url}: a GET wrote something"
+            transaction.set_rollback(True)
+
+    def test_every_edge_value_on_every_list_filter(self):
+        routes = dict(get_routes())
+        for name in LIST_PAGES:
+            url = reverse(name, kwargs={"slug": self.acme.organisation.slug})
+            assert set(query_fields(url)) == {*LIST_PAGES[name], "page"}
+            for field in query_fields(url):
+                for value in EDGES:
+                    self.get(url, {field: value})
+        assert set(LIST_PAGES) <= set(routes)
+
+
+def get_routes() -> list[tuple[str, str]]:
+    return [
+        (name, route)
+        for name, route in console_routes()
+        if GET in CONSOLE[name].methods and not isinstance(CONSOLE[name], InvitationLink)
+    ]
+
+
+def _query_fuzz_test(name: str, route: str):
+    @settings(
+        max_examples=EXAMPLES,
+        deadline=None,
+        database=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.large_base_example],
+    )
+    @given(data=st.data())
+    def test(self, data):
+        acme = self.acme
+        url = reverse(
+            name,
+            kwargs=fill(route, name, slug_of=acme, app=acme.shared, leaf=acme.shared, objects=acme, token="x"),
+        )
+        fields = [*query_fields(url), "next"]
+        generated = data.draw(
+            st.fixed_dictionaries({}, optional={field: query_values(self.plausible) for field in fields}),
+            label="query",
+        )
+        extra = data.draw(st.dictionaries(TEXT.filter(bool), values(self.plausible), max_size=2), label="extra")
+        self.get(url, {**extra, **generated})
+
+    test.__name__ = f"test_{name.replace(':', '_')}"
+    test.__doc__ = f"Generated query strings on {name}."
+    return test
+
+
+for _name, _route in get_routes():
+    setattr(FuzzQueryStrings, f"test_{_name.replace(':', '_')}", _query_fuzz_test(_name, _route))
 
 
 def post_routes() -> list[tuple[str, str]]:
@@ -220,3 +322,8 @@ def test_every_form_is_fuzzed():
     names = {name for name, _route in post_routes()}
     assert {"organisations:invite", "apps:create", "apps:variables_text", "billing:card_add"} <= names
     assert len(names) > 30
+
+
+def test_every_list_page_is_fuzzed():
+    names = {name for name, _route in get_routes()}
+    assert set(LIST_PAGES) | {"apps:addons", "apps:deployments", "apps:access", "apps:activity"} <= names

@@ -6,6 +6,7 @@ import time
 import pytest
 from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, generate_totp_secret, hotp_value
 from django.contrib.auth import get_user_model
+from django.test import Client
 from django.urls import reverse
 
 from organisations.models import Organisation
@@ -103,6 +104,62 @@ class TestSignIn:
         client.post(reset_url, {"password1": "another-long-passphrase", "password2": "another-long-passphrase"})
         user.refresh_from_db()
         assert user.check_password("another-long-passphrase")
+
+
+PROXY = "10.0.0.1"  # the load balancer: every request reaches the console from its address
+
+
+def sign_in_through_proxy(client, email, password, *, forwarded_for, host="testserver"):
+    """A sign-in as the proxy passes it on: the client's X-Forwarded-For with the client's address appended."""
+    return client.post(
+        reverse("account_login"),
+        {"login": email, "password": password},
+        REMOTE_ADDR=PROXY,
+        HTTP_X_FORWARDED_FOR=forwarded_for,
+        HTTP_HOST=host,
+    )
+
+
+@pytest.mark.django_db
+class TestRateLimitsBehindAProxy:
+    @pytest.fixture(autouse=True)
+    def one_proxy(self, settings):
+        settings.ALLAUTH_TRUSTED_PROXY_COUNT = 1
+
+    def test_ten_failed_sign_ins_from_one_client_do_not_lock_out_another(self, client):
+        for index in range(10):
+            sign_in_through_proxy(client, f"nobody{index}@example.com", "wrong", forwarded_for="203.0.113.1")
+        user = UserFactory()
+        refused = sign_in_through_proxy(client, user.email, PASSWORD, forwarded_for="203.0.113.1")
+        assert refused.status_code in {200, 429}  # the first client has used its budget
+        other = Client()
+        response = sign_in_through_proxy(other, user.email, PASSWORD, forwarded_for="203.0.113.2")
+        assert response.status_code == 302
+        assert other.get("/").status_code == 200
+
+    def test_entries_a_client_writes_before_the_proxy_s_are_not_trusted(self, client):
+        # The client makes up a new address on every attempt; the proxy appends the real one, which is counted.
+        for index in range(10):
+            sign_in_through_proxy(
+                client, f"nobody{index}@example.com", "wrong", forwarded_for=f"198.51.100.{index}, 203.0.113.1"
+            )
+        user = UserFactory()
+        response = sign_in_through_proxy(client, user.email, PASSWORD, forwarded_for="198.51.100.99, 203.0.113.1")
+        assert response.status_code in {200, 429}
+        assert client.get("/").status_code == 302
+
+    def test_an_account_has_one_budget_whatever_the_host_header(self, client, settings):
+        settings.ALLOWED_HOSTS = ["console.example"]
+        user = UserFactory()
+        hosts = ["console.example", "CONSOLE.EXAMPLE", "console.example:443", "Console.Example:80", "console.example."]
+        for index, host in enumerate(hosts):
+            # From five addresses, so that only the account's own limit (5 per 5 minutes) can refuse.
+            sign_in_through_proxy(client, user.email, "wrong", forwarded_for=f"203.0.113.{index}", host=host)
+        response = sign_in_through_proxy(
+            client, user.email, PASSWORD, forwarded_for="203.0.113.50", host="console.example:8000"
+        )
+        assert response.status_code in {200, 429}
+        assert client.get("/", HTTP_HOST="console.example").status_code == 302
 
 
 @pytest.mark.django_db

@@ -54,6 +54,17 @@ class TestAdmin:
             "grant.revoked",
         ]
 
+    def test_staff_cannot_grant_to_a_member(self, staff_client, application, member):
+        accountant = member("ACCOUNTING")
+        response = staff_client.post(
+            reverse("admin:apps_applicationgrant_add"),
+            {"application": application.pk, "user": accountant.pk, "level": "manage"},
+            follow=True,
+        )
+        assert "their access to its applications comes from their role" in response.content.decode()
+        assert not ApplicationGrant.objects.exists()
+        assert not ApplicationUserObjectPermission.objects.exists()
+
     def test_delete_application_through_the_services(self, staff_client, application):
         staff_client.post(reverse("admin:apps_application_delete", args=[application.pk]), {"post": "yes"})
         assert not Application.objects.filter(pk=application.pk).exists()

@@ -131,6 +131,29 @@ class LaterOrchestrator(runtime.SimulatedOrchestrator):
         return runtime.Outcome(done=False)
 
 
+class DestroyRecorder(runtime.SimulatedOrchestrator):
+    destroyed: list[int] = []
+
+    def destroy(self, application):
+        self.destroyed.append(application.pk)
+        return runtime.Outcome()
+
+
+@pytest.mark.django_db
+def test_deleting_an_application_destroys_it_once_committed(
+    organisation, admin, settings, django_capture_on_commit_callbacks
+):
+    settings.APPS_ORCHESTRATOR = "tests.apps.test_services.DestroyRecorder"
+    DestroyRecorder.destroyed = []
+    application = make(State.RUNNING, organisation)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        services.application_delete(actor=admin, application=application, confirm_name=application.name)
+    assert DestroyRecorder.destroyed == []  # no call to the orchestrator inside the transaction
+    for callback in callbacks:
+        callback()
+    assert DestroyRecorder.destroyed == [application.pk]
+
+
 @pytest.mark.django_db
 class TestActivityNeverHoldsValues:
     def test_variable_changes_log_names_only(self, application, admin):

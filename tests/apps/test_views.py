@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from apps.models import Addon, Application, ApplicationGrant, Deployment, Domain, EnvironmentVariable
 from billing.models import AddonPlan, Flavor
-from organisations.models import Activity
+from organisations.models import Activity, Invitation
 from organisations.roles import ACCOUNTING, ADMIN, DEVELOPER, MANAGER
 from tests.organisations.factories import MembershipFactory, OrganisationFactory
 
@@ -24,6 +24,8 @@ CAN = {
     "manage": {"view", "deploy", "operate", "configure"},
 }
 MEMBERS = {ADMIN, MANAGER, DEVELOPER, ACCOUNTING}
+# What the confirmation page of a destructive action posts (organisations.views.ConfirmedActionView).
+CONFIRMED = {"confirm": "yes"}
 
 
 def expected_status(who: str, needed: str, ok: int) -> int:
@@ -133,7 +135,7 @@ class TestApplicationActions:
     def test_delete_variable(self, actor_as, application, who):
         variable = VariableFactory(application=application)
         client, _user = actor_as(who)
-        response = client.post(app_url(application, "variable_delete", variable_id=variable.pk))
+        response = client.post(app_url(application, "variable_delete", variable_id=variable.pk), CONFIRMED)
         assert response.status_code == expected_status(who, "configure", 302)
         assert EnvironmentVariable.objects.filter(pk=variable.pk).exists() != ("configure" in CAN.get(who, set()))
 
@@ -157,7 +159,7 @@ class TestApplicationActions:
     def test_remove_domain(self, actor_as, application, who):
         domain = DomainFactory(application=application)
         client, _user = actor_as(who)
-        response = client.post(app_url(application, "domain_remove", domain_id=domain.pk))
+        response = client.post(app_url(application, "domain_remove", domain_id=domain.pk), CONFIRMED)
         assert response.status_code == expected_status(who, "configure", 302)
         assert Domain.objects.filter(pk=domain.pk).exists() != ("configure" in CAN.get(who, set()))
 
@@ -200,7 +202,7 @@ class TestApplicationActions:
     @pytest.mark.parametrize(("action", "state"), [("stop", "stopped"), ("restart", "running")])
     def test_operate(self, actor_as, application, who, action, state):
         client, _user = actor_as(who)
-        response = client.post(app_url(application, action))
+        response = client.post(app_url(application, action), CONFIRMED)
         assert response.status_code == expected_status(who, "operate", 302)
         application.refresh_from_db()
         permitted = "operate" in CAN.get(who, set())
@@ -222,14 +224,18 @@ class TestApplicationActions:
         client, _user = actor_as(who)
         response = client.post(app_url(application, "access"), {"email": other_user.email.upper(), "level": "deploy"})
         assert response.status_code == expected_status(who, "share", 302)
-        granted = ApplicationGrant.objects.filter(application=application, user=other_user, level="deploy").exists()
-        assert granted == ("share" in CAN.get(who, set()))
+        # An invitation the person accepts: no grant until then.
+        invited = Invitation.objects.filter(
+            application=application, email=other_user.email.lower(), application_level="deploy"
+        ).exists()
+        assert invited == ("share" in CAN.get(who, set()))
+        assert not ApplicationGrant.objects.filter(application=application, user=other_user).exists()
 
     @pytest.mark.parametrize("who", WHO)
     def test_revoke(self, actor_as, application, other_user, who):
         grant = GrantFactory(application=application, user=other_user, level="manage")
         client, _user = actor_as(who)
-        response = client.post(app_url(application, "grant_revoke", grant_id=grant.pk))
+        response = client.post(app_url(application, "grant_revoke", grant_id=grant.pk), CONFIRMED)
         assert response.status_code == expected_status(who, "share", 302)
         assert ApplicationGrant.objects.filter(pk=grant.pk).exists() != ("share" in CAN.get(who, set()))
 
@@ -327,7 +333,7 @@ class TestOrganisationPages:
     def test_addon_delete(self, actor_as, application, organisation, who):
         addon = AddonFactory(organisation=organisation)
         client, _user = actor_as(who)
-        response = client.post(reverse("apps:addon_delete", kwargs={"slug": "acme", "addon_id": addon.pk}))
+        response = client.post(reverse("apps:addon_delete", kwargs={"slug": "acme", "addon_id": addon.pk}), CONFIRMED)
         assert response.status_code == org_status(who, ADDON_MANAGERS, 302)
         assert Addon.objects.filter(pk=addon.pk).exists() != (who in ADDON_MANAGERS)
 
@@ -386,16 +392,15 @@ class TestSharedWithMe:
         grant = ApplicationGrant.objects.get(user=user)
         admin_client = type(client)()
         admin_client.force_login(member(ADMIN))
-        admin_client.post(app_url(application, "grant_revoke", grant_id=grant.pk))
+        admin_client.post(app_url(application, "grant_revoke", grant_id=grant.pk), CONFIRMED)
         assert client.get(app_url(application, "overview")).status_code == 404
 
-    def test_member_with_grant_holds_the_union(self, client, application, organisation):
+    def test_a_member_s_grant_gives_nothing_their_role_decides(self, client, application, organisation):
         accountant = MembershipFactory(organisation=organisation, role=ACCOUNTING).user
         GrantFactory(application=application, user=accountant, level="deploy")
         client.force_login(accountant)
-        assert client.get(app_url(application, "overview")).status_code == 200
-        assert client.post(app_url(application, "restart")).status_code == 302
-        assert client.post(app_url(application, "scaling"), {}).status_code == 403
+        assert client.get(app_url(application, "overview")).status_code == 403
+        assert client.post(app_url(application, "restart")).status_code == 403
         assert client.get(reverse("apps:list", kwargs={"slug": "acme"})).status_code == 403
 
 
@@ -433,7 +438,7 @@ class TestCrossTenant:
             reverse("apps:addon_delete", kwargs={"slug": "acme", "addon_id": foreign["addon"].pk}),
         ]
         for url in posts:
-            assert client.post(url).status_code == 404, url
+            assert client.post(url, CONFIRMED).status_code == 404, url
         assert client.get(app_url(application, "variable_edit", variable_id=foreign["variable"].pk)).status_code == 404
         assert (
             client.get(reverse("apps:addon", kwargs={"slug": "acme", "addon_id": foreign["addon"].pk})).status_code
@@ -476,3 +481,89 @@ def test_no_inline_script_or_style(client, member, application, organisation):
     for url in urls:
         page = client.get(url).content.decode()
         assert "<script" not in page and "style=" not in page and " onclick" not in page, url
+
+
+@pytest.mark.parametrize("query", [{"state": "exploded"}, {"q": "shop\x00"}, {"region": "\U0001f4a5"}, {"q": "a\nb"}])
+def test_a_filter_that_is_not_valid_is_an_error_on_the_page_and_lists_everything(client, member, application, query):
+    client.force_login(member(ADMIN))
+    response = client.get(reverse("apps:list", kwargs={"slug": "acme"}), query)
+    assert response.status_code == 200
+    (field,) = query
+    assert response.context["filter_form"].errors[field]
+    page = response.content.decode()
+    assert 'class="field__error"' in page and application.name in page
+
+
+# Destructive actions: the address's GET (and a POST without ``confirm``) is a confirmation saying what will be lost.
+
+
+def _variable(application):
+    variable = VariableFactory(application=application, name="STRIPE_KEY")
+    url = app_url(application, "variable_delete", variable_id=variable.pk)
+    return url, lambda: EnvironmentVariable.objects.filter(pk=variable.pk).exists(), ["STRIPE_KEY and its value"]
+
+
+def _domain(application):
+    domain = DomainFactory(application=application, hostname="shop.example.com")
+    url = app_url(application, "domain_remove", domain_id=domain.pk)
+    return url, lambda: Domain.objects.filter(pk=domain.pk).exists(), ["shop.example.com stops routing"]
+
+
+def _grant(application):
+    grant = GrantFactory(application=application, level="deploy", user__email="freelancer@example.com")
+    url = app_url(application, "grant_revoke", grant_id=grant.pk)
+    return url, lambda: ApplicationGrant.objects.filter(pk=grant.pk).exists(), ["freelancer@example.com loses Deploy"]
+
+
+def _addon(application):
+    addon = AddonFactory(organisation=application.organisation, name="shop-db")
+    addon.applications.add(application)
+    url = reverse("apps:addon_delete", kwargs={"slug": "acme", "addon_id": addon.pk})
+    lost = ["all the data it holds", "lose its connection variables: shop-front"]
+    return url, lambda: Addon.objects.filter(pk=addon.pk).exists(), lost
+
+
+def _stop(application):
+    DomainFactory(application=application, hostname="www.shop.example.com")
+
+    def running():
+        application.refresh_from_db()
+        return application.state == Application.State.RUNNING
+
+    return app_url(application, "stop"), running, ["answers no request", "www.shop.example.com"]
+
+
+@pytest.mark.parametrize("make", [_variable, _domain, _grant, _addon, _stop], ids=lambda make: make.__name__[1:])
+class TestConfirmation:
+    def test_the_address_shows_what_will_be_lost(self, client, member, application, make):
+        url, still_there, lost = make(application)
+        client.force_login(member(ADMIN))
+        response = client.get(url)
+        assert response.status_code == 200
+        content = response.content.decode()
+        for text in lost:
+            assert text in content
+        assert 'name="confirm" value="yes"' in content
+        assert still_there()
+
+    def test_a_post_without_the_confirmation_does_nothing(self, client, member, application, make):
+        url, still_there, lost = make(application)
+        client.force_login(member(ADMIN))
+        response = client.post(url)
+        assert response.status_code == 200 and lost[0] in response.content.decode()
+        assert still_there()
+        assert client.post(url, {"confirm": "no"}).status_code == 200
+        assert still_there()
+
+    def test_the_confirmed_post_does_it(self, client, member, application, make):
+        url, still_there, _lost = make(application)
+        client.force_login(member(ADMIN))
+        assert client.post(url, CONFIRMED).status_code == 302
+        assert not still_there()
+
+    def test_the_confirmation_page_is_refused_to_who_may_not_act(self, client, member, application, make):
+        url, still_there, _lost = make(application)
+        client.force_login(member(ACCOUNTING))
+        assert client.get(url).status_code == 403
+        assert client.post(url, CONFIRMED).status_code == 403
+        assert still_there()

@@ -13,7 +13,7 @@ from tests.organisations.factories import OrganisationFactory
 from .factories import ApplicationFactory, usage_of
 
 pytestmark = [
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),  # keep the seeded price list
+    pytest.mark.django_db(transaction=True),  # the price list is written again by tests/conftest.py
     pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL"),
 ]
 
@@ -75,3 +75,42 @@ def test_concurrent_month_runs_issue_each_invoice_once():
         thread.join()
     assert errors == []
     assert sorted(Invoice.objects.values_list("number", flat=True)) == [f"2026-{n:05d}" for n in range(1, 6)]
+
+
+def test_concurrent_removals_of_one_payment_method_remove_it_once_and_log_it_once():
+    from django.core.exceptions import ValidationError
+
+    from billing.models import PaymentMethod
+    from organisations.models import Activity
+    from tests.accounts.factories import UserFactory
+
+    from .factories import CardFactory
+
+    organisation = OrganisationFactory()
+    admin = UserFactory()
+    card = CardFactory(organisation=organisation)
+    CardFactory(organisation=organisation, card_last4="1111", is_default=False)
+    barrier = threading.Barrier(2)
+    refused, errors = [], []
+
+    def run():
+        method = PaymentMethod.objects.get(pk=card.pk)  # each request read the row before either removed it
+        try:
+            barrier.wait()
+            services.payment_method_remove(actor=admin, payment_method=method)
+        except ValidationError as error:
+            refused.append(error)
+        except Exception as error:
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert [error.messages for error in refused] == [["This payment method has already been removed."]]
+    assert Activity.objects.filter(organisation=organisation, verb="billing.payment_method_removed").count() == 1
+    assert PaymentMethod.objects.filter(organisation=organisation, is_default=True).count() == 1

@@ -1,11 +1,12 @@
 """The monthly run at scale: emails from a background task, invoices issued in batches with gapless numbers and a
 query count that does not grow with the number of organisations."""
 
+import threading
 from datetime import date
 from decimal import Decimal
 
 import pytest
-from django.db import connection
+from django.db import connection, connections
 from django.test.utils import CaptureQueriesContext
 
 from billing import services
@@ -89,7 +90,44 @@ def test_the_run_s_queries_do_not_grow_with_the_organisations(count):
     with CaptureQueriesContext(connection) as queries:
         report = run_month()
     assert len(report.issued) == count
-    # The count of invoiced, the grouped usage (a server-side cursor), then one transaction: the sequence
+    # The count of invoiced, the grouped usage of the batch (one query), then one transaction: the sequence
     # (insert-or-ignore, lock, update), the invoiced check, organisations, profiles, credits, and the inserts of
     # invoices, lines and activity entries: a fixed number, whatever the number of organisations.
     assert len(queries) == 14, [query["sql"][:60] for query in queries.captured_queries]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PgBouncer pools PostgreSQL connections")
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("server_side_cursors", [True, False], ids=["server-side-cursors", "disabled"])
+def test_month_runs_at_once_through_pgbouncer_in_transaction_mode_issue_each_invoice_once(
+    monkeypatch, pgbouncer, server_side_cursors
+):
+    """Three runs at once, two organisations per batch, each batch's transaction on whichever server connection."""
+    monkeypatch.setattr(services, "ISSUE_BATCH", 2)
+    organisations = bill(7)
+    barrier = threading.Barrier(3)
+    errors = []
+
+    def run():
+        try:
+            barrier.wait()
+            run_month()
+        except Exception as error:
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    with pgbouncer.serving(server_side_cursors=server_side_cursors):
+        threads = [threading.Thread(target=run) for _ in range(3)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=120)
+    assert errors == []
+    invoices = Invoice.objects.order_by("number")
+    assert [invoice.number for invoice in invoices] == [f"2026-{n:05d}" for n in range(1, 8)]
+    assert sorted(invoice.organisation_id for invoice in invoices) == sorted(o.pk for o in organisations)
+    for invoice in invoices:  # each invoice bills its own organisation's usage: its application and its add-on
+        lines = {line.kind: line.description for line in invoice.lines.all()}
+        assert set(lines) == {InvoiceLine.Kind.APPLICATION, InvoiceLine.Kind.ADDON}
+        assert invoice.organisation.applications.get().name in lines[InvoiceLine.Kind.APPLICATION]

@@ -359,6 +359,39 @@ def test_exactly_one_default_payment_method(organisation, member):
     assert {"billing.payment_method_added", "billing.payment_method_default", "billing.payment_method_removed"} <= verbs
 
 
+def test_removing_the_default_skips_a_card_that_expired_last_month(organisation, member, time_machine):
+    """Now December 2026: a card expiring 11/2026 has expired, one expiring 12/2026 is valid to the month's end."""
+    time_machine.move_to("2026-12-01 00:30 +01:00")
+    admin = member(ADMIN)
+    sepa = PaymentMethod.objects.create(
+        organisation=organisation, kind=PaymentMethod.Kind.SEPA_DEBIT, iban_masked="DE89 •••• 3000"
+    )
+    valid = CardFactory(organisation=organisation, is_default=False, card_exp_month=12, card_exp_year=2026)
+    expired = CardFactory(organisation=organisation, is_default=False, card_exp_month=11, card_exp_year=2026)
+    default = CardFactory(organisation=organisation, card_last4="4242")
+    assert expired.is_expired() and not valid.is_expired()
+
+    services.payment_method_remove(actor=admin, payment_method=default)
+    assert list(PaymentMethod.objects.filter(is_default=True)) == [valid]  # the newest valid one, not ``expired``
+    services.payment_method_remove(actor=admin, payment_method=valid)
+    assert list(PaymentMethod.objects.filter(is_default=True)) == [sepa]
+    time_machine.move_to("2026-11-30 23:30 +01:00")  # still November: 11/2026 is valid to the end of the day
+    services.payment_method_remove(actor=admin, payment_method=sepa)
+    assert list(PaymentMethod.objects.filter(is_default=True)) == [expired]
+
+
+def test_removing_a_payment_method_twice_is_refused_and_logged_once(organisation, member):
+    admin = member(ADMIN)
+    card = CardFactory(organisation=organisation)
+    stale = PaymentMethod.objects.get(pk=card.pk)
+    services.payment_method_remove(actor=admin, payment_method=card)
+    with pytest.raises(ValidationError, match="already been removed"):
+        services.payment_method_remove(actor=admin, payment_method=stale)
+    with pytest.raises(ValidationError, match="already been removed"):
+        services.payment_method_set_default(actor=admin, payment_method=stale)
+    assert Activity.objects.filter(verb="billing.payment_method_removed").count() == 1
+
+
 def test_profile_update_validates_the_vat_number_and_records_activity(organisation, member):
     admin = member(ADMIN)
     values = {
@@ -394,7 +427,8 @@ def test_deleting_the_organisation_keeps_its_invoices(organisation, usage, membe
     services.credit_note_issue(actor=admin, invoice=invoice, reason="Goodwill", amount=Decimal(1))
     organisation_services.organisation_delete(actor=admin, organisation=organisation, confirm_name=organisation.name)
     kept = Invoice.objects.get(pk=invoice.pk)
-    assert kept.organisation is None
+    assert kept.organisation == organisation and kept.organisation.is_deleted
     assert (kept.number, kept.buyer_name, kept.total) == (invoice.number, "Acme Web Agency SAS", invoice.total)
-    assert Invoice.objects.count() == 2 and Payment.objects.count() == 1
-    assert not UsageRecord.objects.exists() and not PaymentMethod.objects.exists()
+    assert Invoice.objects.filter(organisation=organisation).count() == 2 and Payment.objects.count() == 1
+    assert UsageRecord.objects.filter(organisation=organisation).count() == 60  # what the invoice was computed from
+    assert not PaymentMethod.objects.exists()

@@ -228,6 +228,15 @@ def test_invoices_are_grouped_with_totals_and_filtered_by_year(user_as, organisa
     assert client.get(reverse("billing:invoices", args=[organisation.slug]) + "?year=abc").status_code == 200
 
 
+@pytest.mark.parametrize("year", ["0000", "0001", "9999", "99999999999999999999", "-1", "2026\x00", "1e3"])
+@pytest.mark.parametrize("name", ["billing:invoices", "billing:invoices_csv"])
+def test_a_year_out_of_range_shows_the_latest_year(user_as, organisation, invoice, name, year):
+    client, _user = user_as(ACCOUNTING)
+    response = client.get(reverse(name, args=[organisation.slug]), {"year": year})
+    assert response.status_code == 200
+    assert invoice.number in response.content.decode()
+
+
 def test_invoice_detail_shows_lines_totals_and_pay_button(user_as, organisation, invoice, card):
     client, _user = user_as(ACCOUNTING)
     page = client.get(reverse("billing:invoice", args=[organisation.slug, invoice.pk])).content.decode()
@@ -325,6 +334,9 @@ def test_consumption_shows_month_to_date_estimate_chart_and_past_months(user_as,
     past = client.get(reverse("billing:consumption", args=[organisation.slug]) + "?month=2026-10").content.decode()
     assert "€3.90" in past and "shop-db" not in past
     assert client.get(reverse("billing:consumption", args=[organisation.slug]) + "?month=junk").status_code == 200
+    for month in ["0000-01", "0001-01", "9999-12", "2026-13", "1999-12", "2026-10\x00"]:
+        response = client.get(reverse("billing:consumption", args=[organisation.slug]), {"month": month})
+        assert response.status_code == 200 and response.context["is_current"], month
 
 
 def test_the_chart_draws_in_french_too(user_as, organisation, time_machine):
@@ -522,7 +534,7 @@ def test_payment_method_actions(user_as, organisation, card):
     assert "already" in response.content.decode()
     client.post(reverse("billing:payment_method_default", args=[organisation.slug, transfer.pk]))
     assert list(PaymentMethod.objects.filter(is_default=True)) == [transfer]
-    client.post(reverse("billing:payment_method_remove", args=[organisation.slug, transfer.pk]))
+    client.post(reverse("billing:payment_method_remove", args=[organisation.slug, transfer.pk]), {"confirm": "yes"})
     assert list(PaymentMethod.objects.filter(is_default=True)) == [card]
 
 
@@ -532,7 +544,7 @@ def test_another_organisations_payment_method_is_not_found(user_as, organisation
     theirs = CardFactory(organisation=OrganisationFactory())
     client, _user = user_as(ADMIN)
     for name in ["billing:payment_method_default", "billing:payment_method_remove"]:
-        assert client.post(reverse(name, args=[organisation.slug, theirs.pk])).status_code == 404
+        assert client.post(reverse(name, args=[organisation.slug, theirs.pk]), {"confirm": "yes"}).status_code == 404
     assert PaymentMethod.objects.filter(pk=theirs.pk).exists()
 
 
@@ -573,3 +585,45 @@ def test_query_counts_are_constant(user_as, organisation, card, months, django_a
                 assert client.get(reverse(name, args=[organisation.slug]) + query).status_code == 200
     invoice = Invoice.objects.order_by("issued_on").first()
     assert Decimal(invoice.total) > 0
+
+
+# Removing a payment method is confirmed first (organisations.views.ConfirmedActionView).
+
+
+def test_removing_a_payment_method_says_what_becomes_the_default_and_waits_for_the_confirmation(
+    user_as, organisation, card
+):
+    sepa = PaymentMethod.objects.create(
+        organisation=organisation, kind=PaymentMethod.Kind.SEPA_DEBIT, iban_masked="DE89 •••• 3000"
+    )
+    client, _user = user_as(ACCOUNTING)
+    url = reverse("billing:payment_method_remove", args=[organisation.slug, card.pk])
+    page = client.get(url).content.decode()
+    assert "Visa •••• 4242 will no longer be used to pay the invoices." in page
+    assert f"{sepa} becomes the default." in page
+    assert client.post(url).status_code == 200  # no ``confirm``: the page again, nothing removed
+    assert PaymentMethod.objects.filter(pk=card.pk).exists()
+    assert not Activity.objects.filter(verb="billing.payment_method_removed").exists()
+    response = client.post(url, {"confirm": "yes"})
+    assert response.status_code == 302 and response["Location"] == reverse("billing:payment_methods", args=["acme"])
+    assert list(PaymentMethod.objects.all()) == [sepa] and PaymentMethod.objects.get().is_default
+
+
+def test_removing_the_last_payment_method_says_none_is_left(user_as, organisation, card):
+    client, _user = user_as(ADMIN)
+    page = client.get(reverse("billing:payment_method_remove", args=[organisation.slug, card.pk])).content.decode()
+    assert "no other valid one is left" in page
+
+
+def test_a_removal_that_lost_a_race_is_a_message(user_as, organisation, card):
+    from unittest import mock
+
+    from django.core.exceptions import ValidationError
+
+    client, _user = user_as(ADMIN)
+    url = reverse("billing:payment_method_remove", args=[organisation.slug, card.pk])
+    lost = ValidationError("This payment method has already been removed.")
+    with mock.patch("billing.services.payment_method_remove", side_effect=lost):
+        response = client.post(url, {"confirm": "yes"}, follow=True)
+    assert response.redirect_chain[-1][0] == reverse("billing:payment_methods", args=["acme"])
+    assert "This payment method has already been removed." in response.content.decode()

@@ -1,6 +1,5 @@
 """Real-browser journeys: Playwright driving Debian's Chromium against pytest-django's live server."""
 
-import importlib
 import os
 import re
 import shutil
@@ -44,25 +43,7 @@ def _launch(sync_playwright):
 
 
 @pytest.fixture
-def migrated_data(transactional_db):
-    """The rows the migrations write (permissions, the price list), which a transactional test's flush removes.
-
-    Serialized rollback cannot restore them here: under Playwright's sync API the test runs in another context,
-    whose database connection does not carry the serialized contents; and a flush after a test that had them skips
-    recreating the permissions.
-    """
-    from django.apps import apps
-    from django.contrib.auth.models import Permission
-    from django.core.management.sql import emit_post_migrate_signal
-
-    if not Permission.objects.filter(content_type__app_label="organisations").exists():
-        emit_post_migrate_signal(verbosity=0, interactive=False, db="default")
-    price_list = importlib.import_module("billing.migrations.0002_price_list")
-    price_list.create_price_list(apps, None)
-
-
-@pytest.fixture
-def page(browser, live_server, migrated_data, request):
+def page(browser, live_server, request):
     context = browser.new_context(base_url=live_server.url, locale="en-GB")
     context.set_default_timeout(15_000)
     page = context.new_page()

@@ -200,6 +200,48 @@ def test_every_kind_of_page_carries_the_security_headers_and_no_inline_code(page
     assert {200, 403, 404} <= seen
 
 
+# Private responses: no shared or browser cache keeps them
+
+
+def assert_private(response, path):
+    directives = {item.strip() for item in response.get("Cache-Control", "").split(",")}
+    assert {"private", "no-store"} <= directives, (path, response.get("Cache-Control"))
+    assert "public" not in directives, path
+
+
+@pytest.mark.django_db
+def test_every_response_but_a_static_asset_is_private_and_never_stored(pages, organisation, member):
+    """Pages of every app, the downloads (PDF, CSV), secrets shown once, refusals, redirects and public pages."""
+    admin = member(ADMIN)
+    extra = [
+        (admin, reverse("mfa_activate_totp")),  # shows the TOTP secret
+        (None, reverse("organisations:invitation", args=["no-such-token"])),
+        (None, reverse("organisations:overview", args=["acme"])),  # the redirect to sign in
+    ]
+    statuses = set()
+    for user, path in [*pages, *extra]:
+        client = Client()
+        if user is not None:
+            client.force_login(user)
+        response = client.get(path)
+        statuses.add(response.status_code)
+        assert_private(response, path)
+    assert {200, 302, 403, 404} <= statuses
+    client = Client()
+    client.force_login(admin)
+    posted = client.post(reverse("organisations:settings", args=["acme"]), {"name": ""})
+    assert_private(posted, "a posted form")
+    signed_in = Client().post(reverse("account_login"), {"login": admin.email, "password": PASSWORD})
+    assert_private(signed_in, "a sign-in")
+
+
+@pytest.mark.django_db
+def test_static_assets_stay_cacheable(client):
+    response = client.get("/static/css/console.css")
+    assert response.status_code == 200
+    assert "private" not in response.get("Cache-Control", "") and "no-store" not in response.get("Cache-Control", "")
+
+
 def test_production_sends_hsts_and_secure_cookies_and_redirects_to_https():
     script = """
 import json

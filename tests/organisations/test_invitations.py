@@ -5,6 +5,7 @@ from datetime import timedelta
 import pytest
 import time_machine
 from allauth.account.models import EmailAddress
+from django.contrib.auth import get_user_model
 from django.core import mail
 from django.core.exceptions import ValidationError
 from django.db import connection
@@ -488,3 +489,166 @@ class TestRaces:
         )
         assert sum(error is not None for error in errors) == 1
         assert Invitation.objects.filter(organisation=organisation, email=INVITED).count() == 1
+
+
+class TestTheInviterMustStillBeAbleToGrant:
+    """Acceptance asks again whether the inviter may give the role, from their membership today."""
+
+    SECOND = "manager.second@example.com"
+
+    def refused(self, client, token):
+        response = client.post(invitation_url(token, "invitation_accept"), follow=True)
+        assert "may no longer give this access" in response.content.decode()
+        assert (
+            not Membership.objects.filter(user=response.wsgi_request.user, role__key=MANAGER)
+            .exclude(organisation__is_personal=True)
+            .exists()
+        )
+        assert Invitation.objects.get(email=self.SECOND).state == Invitation.State.PENDING
+
+    def test_a_manager_demoted_cannot_bring_themselves_back_through_a_pending_link(
+        self, client, organisation, admin, member
+    ):
+        manager = member(MANAGER)
+        _, token = invite(actor=manager, organisation=organisation, email=self.SECOND, role=MANAGER)
+        services.membership_change_role(
+            actor=admin, membership=Membership.objects.get(user=manager, organisation=organisation), role=DEVELOPER
+        )
+        client.force_login(UserFactory(email=self.SECOND))
+        self.refused(client, token)
+
+    def test_an_admin_demoted_to_manager_can_no_longer_give_admin(self, client, organisation, admin, member):
+        other_admin = member(ADMIN)
+        _, token = invite(actor=other_admin, organisation=organisation, email=self.SECOND, role=ADMIN)
+        services.membership_change_role(
+            actor=admin, membership=Membership.objects.get(user=other_admin, organisation=organisation), role=MANAGER
+        )
+        client.force_login(UserFactory(email=self.SECOND))
+        client.post(invitation_url(token, "invitation_accept"))
+        assert not Membership.objects.filter(organisation=organisation, user__email=self.SECOND).exists()
+        assert Invitation.objects.get(email=self.SECOND).is_pending
+
+    @pytest.mark.parametrize("how", ["removed", "left", "deleted"])
+    def test_an_inviter_who_is_gone_can_no_longer_give_anything(self, client, organisation, admin, member, how):
+        manager = member(MANAGER)
+        _, token = invite(actor=manager, organisation=organisation, email=self.SECOND, role=DEVELOPER)
+        membership = Membership.objects.get(user=manager, organisation=organisation)
+        if how == "removed":
+            services.membership_remove(actor=admin, membership=membership)
+        elif how == "left":
+            services.membership_leave(membership=membership)
+        else:
+            manager.delete()
+        client.force_login(UserFactory(email=self.SECOND))
+        response = client.post(invitation_url(token, "invitation_accept"), follow=True)
+        assert "may no longer give this access" in response.content.decode()
+        assert not Membership.objects.filter(organisation=organisation, user__email=self.SECOND).exists()
+        assert Invitation.objects.get(email=self.SECOND).is_pending
+
+    def test_the_invitation_page_says_so_before_anyone_signs_up_or_accepts(self, client, organisation, admin, member):
+        manager = member(MANAGER)
+        _, token = invite(actor=manager, organisation=organisation, email=self.SECOND, role=MANAGER)
+        services.membership_change_role(
+            actor=admin, membership=Membership.objects.get(user=manager, organisation=organisation), role=DEVELOPER
+        )
+        for signed_in in (False, True):
+            if signed_in:
+                client.force_login(UserFactory(email=self.SECOND))
+            page = client.get(invitation_url(token)).content.decode()
+            assert "may no longer give this access" in page
+            assert invitation_url(token, "invitation_accept") not in page
+            assert invitation_url(token, "invitation_signup") not in page
+            assert invitation_url(token, "invitation_decline") in page
+
+    def test_once_sent_again_by_someone_who_may_give_it_it_can_be_accepted(self, client, organisation, admin, member):
+        manager = member(MANAGER)
+        invitation, _ = invite(actor=manager, organisation=organisation, email=self.SECOND, role=MANAGER)
+        services.membership_change_role(
+            actor=admin, membership=Membership.objects.get(user=manager, organisation=organisation), role=DEVELOPER
+        )
+        services.invitation_resend(actor=admin, invitation=invitation, base_url="http://testserver/")
+        invitation.refresh_from_db()
+        assert invitation.invited_by == admin
+        client.force_login(UserFactory(email=self.SECOND))
+        client.post(invitation_url(token_from(mail.outbox[-1]), "invitation_accept"))
+        assert Membership.objects.get(organisation=organisation, user__email=self.SECOND).role.key == MANAGER
+
+    def test_signing_up_through_the_link_is_refused_too(self, client, organisation, admin, member):
+        manager = member(MANAGER)
+        _, token = invite(actor=manager, organisation=organisation, email=self.SECOND, role=MANAGER)
+        services.membership_remove(
+            actor=admin, membership=Membership.objects.get(user=manager, organisation=organisation)
+        )
+        client.get(invitation_url(token, "invitation_signup"))
+        response = client.post(
+            "/accounts/signup/", {"email": self.SECOND, "password1": PASSWORD, "password2": PASSWORD}, follow=True
+        )
+        assert "may no longer give this access" in response.content.decode()
+        assert not Membership.objects.filter(organisation=organisation, user__email=self.SECOND).exists()
+
+    def test_an_invitation_from_platform_staff_is_accepted(self, client, organisation):
+        staff = UserFactory(is_staff=True, is_superuser=True)
+        services.invitation_create(
+            actor=staff, organisation=organisation, email=self.SECOND, role=ADMIN, base_url="http://t/", by_staff=True
+        )
+        client.force_login(UserFactory(email=self.SECOND))
+        client.post(invitation_url(token_from(mail.outbox[-1]), "invitation_accept"))
+        assert Membership.objects.get(organisation=organisation, user__email=self.SECOND).role.key == ADMIN
+
+    def test_the_service_refuses_it(self, organisation, admin, member):
+        manager = member(MANAGER)
+        _, token = invite(actor=manager, organisation=organisation, email=self.SECOND, role=DEVELOPER)
+        services.membership_remove(
+            actor=admin, membership=Membership.objects.get(user=manager, organisation=organisation)
+        )
+        with pytest.raises(ValidationError, match="may no longer give"):
+            services.invitation_accept(user=UserFactory(email=self.SECOND), token=token)
+
+
+class TestSignUpWhenAnotherAccountHasTheAddress:
+    """The link proves the address: another account's claim on it must not strand the invitee without a word."""
+
+    OTHER = "other.account@example.com"
+
+    def sign_up_through_the_link(self, client, organisation, admin):
+        _, token = invite(actor=admin, organisation=organisation, email=INVITED, role=DEVELOPER)
+        to_signup = client.get(invitation_url(token, "invitation_signup"))
+        response = client.post(
+            to_signup["Location"], {"email": INVITED, "password1": PASSWORD, "password2": PASSWORD}, follow=True
+        )
+        return token, response
+
+    def test_an_unverified_address_on_another_account_does_not_stop_it(self, client, organisation, admin):
+        other = UserFactory(email=self.OTHER)
+        EmailAddress.objects.create(user=other, email=INVITED, verified=False, primary=False)
+        _, response = self.sign_up_through_the_link(client, organisation, admin)
+        user = response.wsgi_request.user
+        assert user.is_authenticated and user.email == INVITED
+        assert Membership.objects.get(organisation=organisation, user=user).role.key == DEVELOPER
+        assert EmailAddress.objects.get(email=INVITED).user == user
+        assert EmailAddress.objects.get(email=INVITED).verified
+        # The other account's claim, which proved nothing, is dropped; the rest of it is untouched.
+        assert list(other.emailaddress_set.values_list("email", "verified")) == [(self.OTHER, True)]
+        assert [message.subject for message in mail.outbox] == [mail.outbox[0].subject]  # only the invitation
+
+    @pytest.mark.parametrize("held_as", ["sign-in address of an unconfirmed account", "verified secondary address"])
+    def test_an_address_another_account_holds_sends_the_invitee_to_sign_in(self, client, organisation, admin, held_as):
+        if held_as == "verified secondary address":
+            other = UserFactory(email=self.OTHER)
+            EmailAddress.objects.create(user=other, email=INVITED, verified=True, primary=False)
+        else:
+            UserFactory(email=INVITED, verified=False)
+        accounts = get_user_model().objects.count()
+        token, response = self.sign_up_through_the_link(client, organisation, admin)
+        assert response.redirect_chain[-1][0] == f"/accounts/login/?next=%2Finvitations%2F{token}%2F"
+        assert f"An account already uses {INVITED}. Sign in with it to continue" in response.content.decode()
+        assert get_user_model().objects.count() == accounts
+        assert not Membership.objects.filter(organisation=organisation, user__email__iexact=INVITED).exists()
+        assert Invitation.objects.get().is_pending
+
+    def test_without_the_link_allauth_s_answer_stands(self, client, organisation):
+        other = UserFactory(email=self.OTHER)
+        EmailAddress.objects.create(user=other, email=INVITED, verified=False, primary=False)
+        client.post("/accounts/signup/", {"email": INVITED, "password1": PASSWORD, "password2": PASSWORD})
+        assert not get_user_model().objects.filter(email=INVITED).exists()
+        assert EmailAddress.objects.filter(user=other, email=INVITED, verified=False).exists()

@@ -81,7 +81,8 @@ class TestMembersPage:
         assert len(first.context["members"]) == 50
         second = client.get(url("members"), {"page": 2})
         assert len(second.context["members"]) == 11
-        assert client.get(url("members"), {"page": 99}).status_code == 404
+        # Past the last page, the last page (as on the other list pages), not a 404.
+        assert len(client.get(url("members"), {"page": 99}).context["members"]) == 11
 
     def test_other_organisations_members_are_not_listed(self, client, organisation, member):
         admin = member(ADMIN)
@@ -324,3 +325,43 @@ def test_an_outsider_learns_nothing_from_member_urls(client, organisation, membe
     for name in ["member_role", "member_remove"]:
         assert client.get(url(name, pk=target.pk)).status_code == 404
         assert client.get(url(name, pk=999999)).status_code == 404
+
+
+class TestAnotherRequestWonTheRace:
+    """The member page was read, then another request removed the member before this one took its locks."""
+
+    @pytest.fixture
+    def removed_meanwhile(self, organisation, member, monkeypatch):
+        target = Membership.objects.get(organisation=organisation, user=member(DEVELOPER))
+        lock = services._lock
+
+        def lock_after_the_other_request(locked):
+            Membership.objects.filter(pk=target.pk).delete()
+            return lock(locked)
+
+        monkeypatch.setattr(services, "_lock", lock_after_the_other_request)
+        return target
+
+    @pytest.mark.parametrize(("name", "data"), [("member_remove", {}), ("member_role", {"role": MANAGER})])
+    def test_the_loser_gets_a_message_on_the_member_list(self, client, member, removed_meanwhile, name, data):
+        signed_in(client, member(ADMIN))
+        response = client.post(url(name, pk=removed_meanwhile.pk), data, follow=True)
+        assert response.redirect_chain[-1] == (url("members"), 302)
+        assert f"{removed_meanwhile.user.email} is no longer a member of this organisation" in response.content.decode()
+
+    def test_leaving_twice_gets_a_message(self, client, organisation, removed_meanwhile):
+        client.force_login(removed_meanwhile.user)
+        response = client.post(url("leave"), follow=True)
+        assert response.status_code == 200
+        assert "You are no longer a member of this organisation." in response.content.decode()
+
+
+@pytest.mark.parametrize("query", [{"q": "dana\x00"}, {"q": "x" * 300}, {"q": "a\r\nb"}])
+def test_a_member_filter_that_is_not_valid_is_an_error_on_the_page(client, organisation, member, query):
+    admin = member(ADMIN)
+    client.force_login(admin)
+    response = client.get(url("members"), query)
+    assert response.status_code == 200
+    assert response.context["filter_form"].errors["q"]
+    assert 'class="field__error"' in response.content.decode()
+    assert admin in [membership.user for membership in response.context["members"]]

@@ -81,7 +81,8 @@ class TestOrganisation:
             services.organisation_delete(actor=admin, organisation=organisation, confirm_name="acme web agency")
         assert Organisation.objects.filter(pk=organisation.pk).exists()
         services.organisation_delete(actor=admin, organisation=organisation, confirm_name="Acme Web Agency")
-        assert not Organisation.objects.filter(pk=organisation.pk).exists()
+        organisation.refresh_from_db()
+        assert organisation.is_deleted and not organisation.memberships.exists()
         # The log outlives the organisation, for platform staff.
         assert Activity.objects.filter(verb="organisation.deleted", organisation_name="Acme Web Agency").exists()
 
@@ -312,3 +313,92 @@ class TestLastAdminRace:
         )
         assert Membership.objects.filter(organisation=organisation, role__key=ADMIN).count() == 1
         assert sum(error is not None for error in errors) == 1
+
+
+def _race_outcomes(*actions):
+    """Run ``actions`` at once in real threads, each with its own connection; return what each raised (or None)."""
+    barrier = threading.Barrier(len(actions))
+    outcomes = [None] * len(actions)
+
+    def run(index, action):
+        try:
+            barrier.wait(timeout=10)
+            action()
+        except Exception as error:  # a DoesNotExist (a 500 in a view) must be seen too
+            outcomes[index] = error
+        finally:
+            close_old_connections()
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i, action)) for i, action in enumerate(actions)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    return outcomes
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks are PostgreSQL's")
+@pytest.mark.django_db(transaction=True)
+class TestMembershipChangeRace:
+    """A role change or a removal fired twice at once, or racing a leave: the loser is told, never a DoesNotExist."""
+
+    def setup_organisation(self):
+        organisation = Organisation.objects.create(name="Race", slug="race")
+        admins = [MembershipFactory(organisation=organisation, role=ADMIN) for _ in range(2)]
+        target = MembershipFactory(organisation=organisation, role=DEVELOPER)
+        return organisation, admins, target
+
+    @staticmethod
+    def assert_only_the_gone_message(outcomes):
+        for outcome in outcomes:
+            assert outcome is None or (
+                isinstance(outcome, ValidationError) and outcome.code == services.MEMBERSHIP_GONE
+            ), repr(outcome)
+
+    @pytest.mark.parametrize("attempt", range(3))
+    def test_a_removal_fired_twice_removes_once_and_tells_the_loser(self, attempt):
+        organisation, (first, second), target = self.setup_organisation()
+        outcomes = _race_outcomes(
+            lambda: services.membership_remove(actor=first.user, membership=target),
+            lambda: services.membership_remove(actor=second.user, membership=target),
+        )
+        self.assert_only_the_gone_message(outcomes)
+        assert sum(outcome is not None for outcome in outcomes) == 1
+        assert "already removed" in outcomes[0 if outcomes[0] else 1].messages[0]
+        assert not Membership.objects.filter(pk=target.pk).exists()
+        assert Activity.objects.filter(organisation=organisation, verb="member.removed").count() == 1
+
+    @pytest.mark.parametrize("attempt", range(3))
+    def test_role_changes_fired_twice_both_answer(self, attempt):
+        organisation, (first, second), target = self.setup_organisation()
+        outcomes = _race_outcomes(
+            lambda: services.membership_change_role(actor=first.user, membership=target, role=MANAGER),
+            lambda: services.membership_change_role(actor=second.user, membership=target, role=MANAGER),
+        )
+        assert outcomes == [None, None]
+        assert Membership.objects.get(pk=target.pk).role.key == MANAGER
+        assert Activity.objects.filter(organisation=organisation, verb="member.role_changed").count() == 1
+
+    @pytest.mark.parametrize("attempt", range(3))
+    def test_a_role_change_racing_a_removal_and_a_leave(self, attempt):
+        organisation, (first, second), target = self.setup_organisation()
+        outcomes = _race_outcomes(
+            lambda: services.membership_change_role(actor=first.user, membership=target, role=MANAGER),
+            lambda: services.membership_remove(actor=second.user, membership=target),
+            lambda: services.membership_leave(membership=target),
+        )
+        self.assert_only_the_gone_message(outcomes)
+        assert sum(outcome is None for outcome in outcomes[1:]) == 1  # one of the removal and the leave won
+        assert not Membership.objects.filter(pk=target.pk).exists()
+        assert rights_of(target.user, organisation) == set()
+
+    def test_the_loser_of_a_role_change_is_told_without_a_race(self):
+        _organisation, (first, _second), target = self.setup_organisation()
+        services.membership_leave(membership=target)
+        with pytest.raises(ValidationError) as refused:
+            services.membership_change_role(actor=first.user, membership=target, role=MANAGER)
+        assert refused.value.code == services.MEMBERSHIP_GONE
+        with pytest.raises(ValidationError) as refused:
+            services.membership_leave(membership=target)
+        assert refused.value.messages == ["You are no longer a member of this organisation."]

@@ -7,6 +7,7 @@ from organisations.roles import ACCOUNTING, ADMIN, DEVELOPER, MANAGER
 from tests.accounts.factories import UserFactory
 from tests.conftest import ROLE_IDS
 from tests.organisations.factories import MembershipFactory, OrganisationFactory
+from tests.organisations.members_support import reauthenticate
 
 SIGN_IN = "/accounts/login/"
 
@@ -54,10 +55,13 @@ def test_post_settings_is_checked_on_the_server(user_as, organisation, who):
 @pytest.mark.parametrize("who", WHO)
 def test_post_delete_is_checked_on_the_server(user_as, organisation, who):
     client, _ = user_as(who)
-    response = client.post(url("delete"), {"confirm_name": organisation.name})
     allowed = who == ADMIN
+    if allowed:
+        reauthenticate(client)  # deleting asks for a recent sign-in (tests/organisations/test_deletion.py)
+    response = client.post(url("delete"), {"confirm_name": organisation.name})
     assert outcome(response) == (302 if allowed else EXPECTED["delete"][WHO.index(who)])
-    assert Organisation.objects.filter(pk=organisation.pk).exists() is not allowed
+    organisation.refresh_from_db()
+    assert organisation.is_deleted is allowed
 
 
 @pytest.mark.django_db
@@ -167,6 +171,7 @@ class TestSettingsAndDelete:
 
     def test_delete_with_the_wrong_name_is_a_form_error(self, user_as, organisation):
         client, _ = user_as(ADMIN)
+        reauthenticate(client)
         response = client.post(url("delete"), {"confirm_name": "Acme"})
         assert response.status_code == 200
         assert "exactly" in response.content.decode()
@@ -176,6 +181,7 @@ class TestSettingsAndDelete:
         user = UserFactory()
         space = Organisation.objects.get(memberships__user=user)
         client.force_login(user)
+        reauthenticate(client)
         response = client.post(url("delete", slug=space.slug), {"confirm_name": space.name})
         assert response.status_code == 200
         assert Organisation.objects.filter(pk=space.pk).exists()

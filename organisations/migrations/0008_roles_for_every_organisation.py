@@ -97,6 +97,6 @@ def roles_backwards(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("organisations", "0006_role")]
+    dependencies = [("organisations", "0007_role")]
 
     operations = [migrations.RunPython(roles_forwards, roles_backwards)]

@@ -7,7 +7,7 @@ import organisations.roles
 
 
 class Migration(migrations.Migration):
-    dependencies = [("organisations", "0007_roles_for_every_organisation")]
+    dependencies = [("organisations", "0008_roles_for_every_organisation")]
 
     operations = [
         migrations.RemoveIndex(model_name="membership", name="organisatio_organis_ce72ef_idx"),

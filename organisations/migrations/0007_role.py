@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ("auth", "0012_alter_user_first_name_max_length"),
         ("contenttypes", "0002_remove_content_type_name"),
-        ("organisations", "0005_activity_activity_org_actor_and_more"),
+        ("organisations", "0006_organisation_deleted_at"),
     ]
 
     operations = [
