@@ -18,6 +18,8 @@ VERB_LABELS = {
     "member.role_changed": _("Changed a member's role"),
     "member.removed": _("Removed a member"),
     "member.left": _("Left the organisation"),
+    "member.renewed": _("Renewed a member's access"),
+    "member.expired": _("A member's access expired"),
     "role.created": _("Created a role"),
     "role.updated": _("Changed a role"),
     "role.deleted": _("Deleted a role"),

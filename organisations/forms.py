@@ -78,6 +78,15 @@ class MemberRoleForm(forms.Form):
         self.fields["role"].choices = _role_choices(manageable_roles)
 
 
+class MemberRenewForm(forms.Form):
+    expires_at = forms.DateTimeField(
+        label=_("Access until"),
+        required=False,
+        help_text=_("Leave empty for access that does not expire."),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+
+
 class RoleForm(forms.Form):
     name = OneLineField(label=_("Name"), max_length=60)
     description = OneLineField(label=_("Description"), max_length=255, required=False)

@@ -46,10 +46,10 @@ def recent_activity(*, organisation, rights, limit: int = 10) -> list[Activity]:
 
 
 def members_list(*, organisation, query: str = "", without_two_factor: bool = False):
-    """The organisation's active members with their user and whether they have two-factor (``has_totp``)."""
+    """The organisation's members with their user and whether they have two-factor (``has_totp``); expired ones
+    too (``is_expired``: they get nothing, and are listed to be renewed or removed)."""
     members = (
-        Membership.objects.active()
-        .filter(organisation=organisation)
+        Membership.objects.filter(organisation=organisation)
         .select_related("user", "role")
         .annotate(
             has_totp=Exists(Authenticator.objects.filter(user_id=OuterRef("user_id"), type=Authenticator.Type.TOTP))

@@ -301,8 +301,11 @@ def _membership_create(
     *, actor, organisation: Organisation, user, role: Role, invited_by, expires_at=None
 ) -> Membership:
     """Create the membership with its rights and its activity entry; the caller holds the organisation's lock."""
-    if Membership.objects.filter(organisation=organisation, user=user).exists():
+    existing = Membership.objects.filter(organisation=organisation, user=user).select_related("user", "role").first()
+    if existing is not None and not existing.is_expired:
         raise ValidationError(_("%(email)s is already a member of this organisation.") % {"email": user.email})
+    if existing is not None:  # an expired membership gives nothing: the new one takes its place
+        _membership_expired_delete(existing)
     membership = Membership.objects.create(
         organisation=organisation, user=user, role=role, invited_by=invited_by, expires_at=expires_at
     )
@@ -368,6 +371,63 @@ def _membership_end(
     before = _membership_snapshot(membership)
     membership.delete()
     activity_record(organisation=organisation, actor=actor, verb=verb, target=membership.user, before=before)
+
+
+# Expired memberships give nothing; they stay listed (as expired, to be renewed or removed) this long, then the
+# daily ``expire_grants`` command deletes them.
+MEMBERSHIP_EXPIRED_KEPT = timedelta(days=30)
+
+
+def _membership_expired_delete(membership: Membership) -> None:
+    activity_record(
+        organisation=membership.organisation,
+        actor=None,
+        verb="member.expired",
+        target=membership.user,
+        before={**_membership_snapshot(membership), "expires_at": membership.expires_at.isoformat()},
+    )
+    membership.delete()
+
+
+def memberships_expire(*, now=None) -> int:
+    """Delete the memberships expired for longer than ``MEMBERSHIP_EXPIRED_KEPT``; the number deleted."""
+    limit = (now or timezone.now()) - MEMBERSHIP_EXPIRED_KEPT
+    count = 0
+    for membership in Membership.objects.filter(expires_at__lte=limit).select_related("user", "role", "organisation"):
+        with transaction.atomic():
+            _lock(membership.organisation)
+            locked = Membership.objects.select_for_update(of=("self",)).filter(pk=membership.pk, expires_at__lte=limit)
+            if locked.exists():
+                _membership_expired_delete(membership)
+                count += 1
+    return count
+
+
+@transaction.atomic
+def membership_renew(*, actor, membership: Membership, expires_at=None, by_staff: bool = False) -> Membership:
+    """Give the membership a new expiry (None: it no longer expires); the actor must manage the member's role."""
+    organisation = _lock(membership.organisation)
+    membership = _lock_membership(membership)
+    if not by_staff:
+        _check_may_manage(actor_access=_actor_access(actor=actor, organisation=organisation), role=membership.role)
+    if expires_at is not None and expires_at <= timezone.now():
+        raise ValidationError({"expires_at": _("Choose a time in the future.")})
+    before = {**_membership_snapshot(membership), "expires_at": _iso(membership.expires_at)}
+    membership.expires_at = expires_at
+    membership.save(update_fields=["expires_at"])
+    activity_record(
+        organisation=organisation,
+        actor=actor,
+        verb="member.renewed",
+        target=membership.user,
+        before=before,
+        after={**_membership_snapshot(membership), "expires_at": _iso(expires_at)},
+    )
+    return membership
+
+
+def _iso(moment) -> str | None:
+    return moment.isoformat() if moment is not None else None
 
 
 @transaction.atomic
@@ -657,8 +717,10 @@ _STAFF_INVITE_PERM = "organisations.add_invitation"
 
 
 def _email_is_member(*, organisation: Organisation, email: str) -> bool:
+    """Whether ``email`` is an active member's: an expired membership does not stop a new invitation."""
     return (
-        Membership.objects.filter(organisation=organisation)
+        Membership.objects.active()
+        .filter(organisation=organisation)
         .filter(
             Q(user__email__iexact=email) | Q(user__emailaddress__email__iexact=email, user__emailaddress__verified=True)
         )
@@ -874,7 +936,7 @@ def invitation_accept(*, user, token: str) -> Invitation:
         )
     if (
         not invitation.application_id
-        and Membership.objects.filter(organisation=invitation.organisation, user=user).exists()
+        and Membership.objects.active().filter(organisation=invitation.organisation, user=user).exists()
     ):
         raise ValidationError(_("You are already a member of this organisation."))
     if refusal := invitation_inviter_refusal(invitation):

@@ -19,6 +19,7 @@ urlpatterns = [
     path("o/<slug:slug>/members/invite/", views.InviteView.as_view(), name="invite"),
     path("o/<slug:slug>/members/<int:pk>/role/", views.MemberRoleView.as_view(), name="member_role"),
     path("o/<slug:slug>/members/<int:pk>/remove/", views.MemberRemoveView.as_view(), name="member_remove"),
+    path("o/<slug:slug>/members/<int:pk>/renew/", views.MemberRenewView.as_view(), name="member_renew"),
     path("o/<slug:slug>/leave/", views.LeaveView.as_view(), name="leave"),
     path(
         "o/<slug:slug>/invitations/<int:pk>/resend/",

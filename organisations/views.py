@@ -30,6 +30,7 @@ from .forms import (
     DeleteOrganisationForm,
     InvitationForm,
     MemberFilterForm,
+    MemberRenewForm,
     MemberRoleForm,
     OrganisationForm,
     RoleDeleteForm,
@@ -267,10 +268,14 @@ class MembersView(OrganisationMixin, PageNumberMixin, ListView):
 class MemberMixin:
     """A member of the URL's organisation, by the membership's id; members of other organisations are 404."""
 
+    # Removing or renewing a member also reaches an expired membership; changing a role does not.
+    include_expired = False
+
     @cached_property
     def target(self) -> Membership:
+        memberships = Membership.objects.select_related("user", "role")
         return get_object_or_404(
-            Membership.objects.active().select_related("user", "role"),
+            memberships if self.include_expired else memberships.active(),
             organisation=self.organisation,
             pk=self.kwargs["pk"],
         )
@@ -315,6 +320,7 @@ class MemberRoleView(OrganisationMixin, RecentAuthenticationMixin, MemberMixin, 
 
 class MemberRemoveView(OrganisationMixin, RecentAuthenticationMixin, MemberMixin, FormView):
     required_right = Right.REMOVE_MEMBERS
+    include_expired = True
     template_name = "organisations/member_remove.html"
     form_class = ConfirmForm
 
@@ -327,6 +333,28 @@ class MemberRemoveView(OrganisationMixin, RecentAuthenticationMixin, MemberMixin
             apply_validation_error(form, error)
             return self.form_invalid(form)
         messages.success(self.request, _("%(email)s has been removed.") % {"email": self.target.user.email})
+        return redirect("organisations:members", slug=self.organisation.slug)
+
+
+class MemberRenewView(OrganisationMixin, RecentAuthenticationMixin, MemberMixin, FormView):
+    """A temporary membership, expired or not, gets a new expiry (or none)."""
+
+    required_right = Right.CHANGE_MEMBER_ROLES
+    include_expired = True
+    template_name = "organisations/member_renew.html"
+    form_class = MemberRenewForm
+
+    def form_valid(self, form):
+        try:
+            services.membership_renew(
+                actor=self.request.user, membership=self.target, expires_at=form.cleaned_data["expires_at"]
+            )
+        except ValidationError as error:
+            if error.code == services.MEMBERSHIP_GONE:
+                return self.member_gone(error)
+            apply_validation_error(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, _("The access of %(email)s is renewed.") % {"email": self.target.user.email})
         return redirect("organisations:members", slug=self.organisation.slug)
 
 

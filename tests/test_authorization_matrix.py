@@ -120,6 +120,7 @@ CONSOLE = {
     "organisations:invite": Member(R.INVITE_MEMBERS, BOTH),
     "organisations:member_role": Member(R.CHANGE_MEMBER_ROLES, BOTH),
     "organisations:member_remove": Member(R.REMOVE_MEMBERS, BOTH),
+    "organisations:member_renew": Member(R.CHANGE_MEMBER_ROLES, BOTH),
     "organisations:invitation_resend": Member(R.INVITE_MEMBERS, POST_ONLY),
     "organisations:invitation_revoke": Member(R.INVITE_MEMBERS, POST_ONLY),
     "organisations:invitation": InvitationLink(),
