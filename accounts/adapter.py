@@ -1,4 +1,6 @@
 from allauth.account.adapter import DefaultAccountAdapter
+from django.conf import settings
+from django.utils import translation
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -11,3 +13,16 @@ class AccountAdapter(DefaultAccountAdapter):
         password reset and the count all go through this key.
         """
         return credentials.get("email", credentials.get("username", "")).lower()
+
+    def save_user(self, request, user, form, commit=True):
+        """Keep the name asked at sign-up, and the language the page was read in."""
+        user.name = form.cleaned_data.get("name", "")
+        language = translation.get_language()
+        if language in dict(settings.LANGUAGES):
+            user.language = language
+        return super().save_user(request, user, form, commit=commit)
+
+
+def user_display(user) -> str:
+    """How allauth names a person in its messages and pages (``ACCOUNT_USER_DISPLAY``): as the console does."""
+    return user.display_name

@@ -1,3 +1,7 @@
+import zoneinfo
+from functools import cache
+
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -27,6 +31,16 @@ class UserManager(BaseUserManager):
         return self._create_user(email, password, **extra_fields)
 
 
+@cache
+def time_zone_choices() -> list[tuple[str, str]]:
+    """The IANA time zones this system knows, as choices: Europe/Paris, America/New_York, UTC."""
+    return [(zone, zone.replace("_", " ")) for zone in sorted(zoneinfo.available_timezones())]
+
+
+def language_choices() -> list[tuple[str, str]]:
+    return list(settings.LANGUAGES)
+
+
 class User(AbstractUser):
     """A person who signs in with an email address; there are no usernames."""
 
@@ -35,6 +49,10 @@ class User(AbstractUser):
     last_name = None
     name = OneLineCharField(_("name"), max_length=150, blank=True)
     email = models.EmailField(_("email address"), unique=True)
+    # Applied to each of the person's requests (accounts.middleware.PreferencesMiddleware); no language yet means
+    # the browser's or the language switcher's.
+    language = models.CharField(_("language"), max_length=16, choices=language_choices, blank=True)
+    time_zone = models.CharField(_("time zone"), max_length=64, choices=time_zone_choices, default="Europe/Paris")
 
     objects = UserManager()
 

@@ -187,6 +187,11 @@ class Deployment(models.Model):
     def short_commit(self) -> str:
         return self.commit[:7]
 
+    @property
+    def author_name(self) -> str:
+        """Who deployed, as people are shown: their name or email; the label kept when the account is gone."""
+        return self.author.display_name if self.author is not None else self.author_label
+
 
 class ApplicationUserObjectPermission(UserObjectPermissionBase):
     """A person's permission on one application (guardian's direct foreign-key table), derived from a grant."""

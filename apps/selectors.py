@@ -58,7 +58,9 @@ def application_activity(*, application: Application, limit: int = 50) -> list[A
     return list(
         Activity.objects.filter(
             organisation_id=application.organisation_id, target_type="application", target_id=str(application.pk)
-        ).order_by("-created_at", "-id")[:limit]
+        )
+        .select_related("actor")
+        .order_by("-created_at", "-id")[:limit]
     )
 
 

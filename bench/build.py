@@ -514,6 +514,13 @@ def build(today: date) -> dict:
         label="usage records",
     )
 
+    # The monthly roll-up the consumption page reads (billing.models.UsageMonth), as recording the usage through
+    # billing.services.usage_record would have written it: one INSERT ... SELECT ... GROUP BY over the copied rows.
+    from billing.services import usage_months_insert
+
+    log("usage roll-up")
+    cursor.execute(*usage_months_insert(start=start, end=today))
+
     # COPY gave explicit ids: move every sequence past them.
     for table in [
         "accounts_user",

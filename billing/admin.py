@@ -19,6 +19,7 @@ from .models import (
     InvoiceLine,
     Payment,
     PaymentMethod,
+    UsageMonth,
     UsageRecord,
 )
 
@@ -209,6 +210,14 @@ class UsageRecordAdmin(ReadOnlyAdmin):
     list_filter = ["kind", "day"]
     search_fields = ["service_name", "organisation__name"]
     date_hierarchy = "day"
+    list_select_related = ["organisation", "flavor", "plan"]
+
+
+@admin.register(UsageMonth)
+class UsageMonthAdmin(ReadOnlyAdmin):
+    list_display = ["month", "organisation", "kind", "service_name", "flavor", "plan", "quantity", "unit_price"]
+    list_filter = ["kind", "month"]
+    search_fields = ["service_name", "organisation__name"]
     list_select_related = ["organisation", "flavor", "plan"]
 
 

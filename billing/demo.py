@@ -96,7 +96,7 @@ def seed(acme) -> None:
             )
         if not UsageRecord.objects.filter(organisation=acme).exists():
             applications, addons = _services_of(acme)
-            UsageRecord.objects.bulk_create(_usage(acme, applications, addons, today), batch_size=2000)
+            services.usage_record(rows=_usage(acme, applications, addons, today))
 
     # Invoice every complete month of the year, as the monthly command would have, and settle all but the last.
     month = selectors.month_start(today - timedelta(days=DAYS))

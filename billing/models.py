@@ -5,13 +5,14 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
 from organisations.fields import OneLineCharField
 
-from .vat import VAT_STATE_LABELS, VatState, vat_state
+from .vat import VAT_STATE_LABELS, VatState, round_cents, vat_state
 
 
 class Flavor(models.Model):
@@ -222,6 +223,18 @@ class Credit(models.Model):
         return f"{self.label} ({self.amount} EUR)"
 
 
+class UsageQuerySet(models.QuerySet):
+    """Usage rows are only ever added, by ``services.usage_record``: a change or a deletion would leave the monthly
+    roll-up (``UsageMonth``) wrong, so both are refused. (Deleting an application empties its foreign key through
+    the base manager; that changes no quantity.)"""
+
+    def update(self, **kwargs):
+        raise TypeError("Usage rows are not changed: record a correction with billing.services.usage_record.")
+
+    def delete(self):
+        raise TypeError("Usage rows are not deleted: they are what invoices and the consumption are computed from.")
+
+
 class UsageRecord(models.Model):
     """What one application or add-on consumed on one day, priced from the price list of that day.
 
@@ -268,6 +281,8 @@ class UsageRecord(models.Model):
     )
     unit_price = models.DecimalField(_("price per hour (EUR)"), max_digits=12, decimal_places=6)
 
+    objects = UsageQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("usage record")
         verbose_name_plural = _("usage records")
@@ -275,18 +290,70 @@ class UsageRecord(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["service_key", "day", "unit_price"], name="unique_usage_per_day"),
         ]
-        indexes = [
-            models.Index(fields=["organisation", "day"], name="usage_org_day"),
-            # The newest row of an organisation: the version of its cached closed months (selectors.usage_version).
-            models.Index(fields=["organisation", "id"], name="usage_org_id"),
-        ]
+        indexes = [models.Index(fields=["organisation", "day"], name="usage_org_day")]
 
     def __str__(self):
         return f"{self.service_name} {self.day}"
 
+    def save(self, *args, **kwargs):
+        raise TypeError("Usage is recorded with billing.services.usage_record, which keeps its monthly roll-up.")
+
+    def delete(self, *args, **kwargs):
+        raise TypeError("Usage rows are not deleted: they are what invoices and the consumption are computed from.")
+
     @property
     def amount(self) -> Decimal:
         return self.quantity * self.unit_price
+
+
+class UsageMonth(models.Model):
+    """A month of one service's usage at one price: the sum of its usage rows, what the consumption page reads.
+
+    Written in the transaction that records the usage rows (``services.usage_record``, an upsert adding to the
+    quantity), so it never disagrees with them; ``services.usage_months_rebuild`` computes a month again from the rows.
+    One row per service, flavor or plan and unit price, like the lines of the month's invoice.
+    """
+
+    organisation = models.ForeignKey(
+        "organisations.Organisation", on_delete=models.PROTECT, related_name="+", verbose_name=_("organisation")
+    )
+    month = models.DateField(_("month"))
+    kind = models.CharField(_("kind"), max_length=16, choices=UsageRecord.Kind.choices)
+    service_key = models.CharField(_("service key"), max_length=40)
+    service_name = models.CharField(_("service"), max_length=64)
+    flavor = models.ForeignKey(
+        Flavor, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("flavor")
+    )
+    plan = models.ForeignKey(
+        AddonPlan, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("plan")
+    )
+    unit_price = models.DecimalField(_("price per hour (EUR)"), max_digits=12, decimal_places=6)
+    quantity = models.DecimalField(_("hours"), max_digits=14, decimal_places=2)
+
+    class Meta:
+        verbose_name = _("month of usage")
+        verbose_name_plural = _("months of usage")
+        ordering = ["-month", "service_name"]
+        constraints = [
+            # Flavor and plan through COALESCE: a NULL would make every add-on row (no flavor) distinct.
+            models.UniqueConstraint(
+                "organisation",
+                "month",
+                "service_key",
+                "unit_price",
+                Coalesce("flavor", 0),
+                Coalesce("plan", 0),
+                name="unique_usage_month",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.service_name} {self.month:%Y-%m}"
+
+    @property
+    def amount(self) -> Decimal:
+        """The cost in EUR, rounded to the cent like the month's invoice line."""
+        return round_cents(self.quantity * self.unit_price)
 
 
 class InvoiceSequence(models.Model):

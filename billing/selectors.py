@@ -5,13 +5,12 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.core.cache import cache
 from django.db import connection
-from django.db.models import Exists, Max, OuterRef, Q, Sum
-from django.db.models.functions import ExtractYear, TruncMonth
+from django.db.models import DecimalField, Exists, F, Max, OuterRef, Q, Sum
+from django.db.models.functions import ExtractYear, Round, TruncMonth
 from django.utils import timezone
 
-from .models import AddonPlan, BillingProfile, Invoice, PaymentMethod, UsageRecord
+from .models import AddonPlan, BillingProfile, Invoice, PaymentMethod, UsageMonth, UsageRecord
 from .vat import round_cents
 
 INVOICE_GROUPS = (
@@ -215,82 +214,46 @@ class MonthTotal:
 
 
 def consumption_by_service(*, organisation, start: date, end: date) -> list[ServiceUsage]:
-    """What each application and add-on cost between ``start`` and ``end`` (one grouped query), costliest first."""
-    rows = (
-        UsageRecord.objects.filter(organisation=organisation, day__gte=start, day__lt=end)
-        .values("service_key", "kind", "unit_price", "flavor__name", "plan__kind", "plan__name")
-        .annotate(quantity=Sum("quantity"), name=Max("service_name"))
-        .order_by()
+    """What each application and add-on cost in the months from ``start`` to ``end`` (the roll-up, one query),
+    costliest first."""
+    rows = UsageMonth.objects.filter(organisation=organisation, month__gte=start, month__lt=end).values(
+        "service_key", "kind", "service_name", "unit_price", "quantity", "flavor__name", "plan__kind", "plan__name"
     )
     services: dict[str, ServiceUsage] = {}
     for row in rows:
         detail = row["flavor__name"] or plan_label(row["plan__kind"], row["plan__name"])
         service = services.setdefault(
             row["service_key"],
-            ServiceUsage(row["service_key"], row["name"], row["kind"], detail, Decimal(0), Decimal(0)),
+            ServiceUsage(row["service_key"], row["service_name"], row["kind"], detail, Decimal(0), Decimal(0)),
         )
+        service.name = max(service.name, row["service_name"])
         service.quantity += row["quantity"]
         service.amount += round_cents(row["quantity"] * row["unit_price"])  # rounded as the invoice's lines are
     return sorted(services.values(), key=lambda service: (-service.amount, service.name))
 
 
 def consumption_by_month(*, organisation, start: date, end: date) -> list[MonthTotal]:
-    """The cost of each month between ``start`` and ``end`` (one grouped query), oldest first, empty months included."""
-    rows = (
-        UsageRecord.objects.filter(organisation=organisation, day__gte=start, day__lt=end)
-        .annotate(month=TruncMonth("day"))
-        .values("month", "service_key", "unit_price")
-        .annotate(quantity=Sum("quantity"))
-        .order_by()
-    )
-    totals: dict[date, Decimal] = {}
-    for row in rows:
-        month = row["month"].date() if hasattr(row["month"], "date") else row["month"]
-        # Rounded per service and price, as the invoice's lines are, so a past month shows its invoice's subtotal.
-        totals[month] = totals.get(month, Decimal(0)) + round_cents(row["quantity"] * row["unit_price"])
+    """The cost of each month from ``start`` to ``end`` (the roll-up, one query), oldest first, empty months included.
+
+    Each roll-up row is rounded to the cent as the invoice's line is, so a past month shows its invoice's subtotal.
+    """
+    rows = UsageMonth.objects.filter(organisation=organisation, month__gte=start, month__lt=end)
+    if connection.vendor == "postgresql":
+        # Exact numeric, ROUND half away from zero (half up: amounts are never negative): one row a month comes back.
+        totals = dict(
+            rows.values("month")
+            .annotate(amount=Sum(Round(F("quantity") * F("unit_price"), 2), output_field=DecimalField()))
+            .order_by()
+            .values_list("month", "amount")
+        )
+    else:  # SQLite computes decimals in floating point: rounded in Python
+        totals: dict[date, Decimal] = {}
+        for month, quantity, unit_price in rows.values_list("month", "quantity", "unit_price"):
+            totals[month] = totals.get(month, Decimal(0)) + round_cents(quantity * unit_price)
     months, month = [], start
     while month < end:
         months.append(MonthTotal(month, totals.get(month, Decimal(0))))
         month = next_month(month)
-    return months
-
-
-# The closed months' totals, cached. They are a function of the organisation's usage rows alone (quantities and unit
-# prices are snapshots of the day, no name is read) and usage rows are only ever added: metering inserts them, nothing
-# updates one (the admin is read-only) or deletes one short of deleting the organisation. So the id of the newest row
-# versions them: a row written late for a closed month changes the version and the totals are computed again. This
-# holds while one organisation's usage is written by one transaction at a time: ids are drawn at insert, not at
-# commit, and a row committed after a higher id would go unseen under an unchanged version. The month to date and the
-# services' table (it shows flavor and plan names, which staff may rename) are read live.
-CLOSED_MONTHS_SECONDS = 60 * 60 * 24  # the version keeps the totals right; the expiry only bounds the memory
-
-
-def usage_version(*, organisation) -> int:
-    """The id of the organisation's newest usage row (0 without usage): one query on the (organisation, id) index."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT MAX(id) FROM {UsageRecord._meta.db_table} WHERE organisation_id = %s",  # noqa: S608 - a model's table
-            [organisation.pk],
-        )
-        (newest,) = cursor.fetchone()
-    return newest or 0
-
-
-def consumption_months(*, organisation, start: date, end: date) -> list[MonthTotal]:
-    """``consumption_by_month``: the closed months from the cache under the usage version, the month to date live."""
-    current = month_start(timezone.localdate())
-    closed_end, live_start = min(end, current), max(start, current)
-    months = []
-    if start < closed_end:
-        version = usage_version(organisation=organisation)
-        key = f"billing:consumption:months:{organisation.pk}:{start}:{closed_end}:{version}"
-        closed = cache.get(key)
-        if closed is None:
-            closed = consumption_by_month(organisation=organisation, start=start, end=closed_end)
-            cache.set(key, closed, CLOSED_MONTHS_SECONDS)
-        months += closed
-    if live_start < end:
-        months += consumption_by_month(organisation=organisation, start=live_start, end=end)
     return months
 
 

@@ -10,13 +10,14 @@ when several issuers run at once.
 import itertools
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
-from django.db import transaction
-from django.db.models import F, Q
+from django.db import connection, transaction
+from django.db.models import DateField, F, Max, Q, Sum
+from django.db.models.functions import TruncMonth
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -34,6 +35,7 @@ from .models import (
     InvoiceSequence,
     Payment,
     PaymentMethod,
+    UsageMonth,
     UsageRecord,
 )
 from .payments import payment_provider
@@ -266,8 +268,8 @@ def credit_grant(
 def usage_row(*, service, day: date, quantity: Decimal) -> UsageRecord:
     """An unsaved day of usage of an application (instance-hours) or an add-on (hours), priced from today's list.
 
-    Metering writes these in bulk (``UsageRecord.objects.bulk_create``); the snapshots keep them right after the
-    application or add-on is deleted or the price list changes.
+    Metering writes these in bulk (``usage_record``); the snapshots keep them right after the application or add-on
+    is deleted or the price list changes.
     """
     from apps.models import Application
 
@@ -286,6 +288,92 @@ def usage_row(*, service, day: date, quantity: Decimal) -> UsageRecord:
         quantity=Decimal(quantity).quantize(Decimal("0.01")),
         unit_price=Decimal(price).quantize(Decimal("0.000001")),
     )
+
+
+# The roll-up's rows are few (a service, a price, a month): a statement adds this many at once, 9 parameters each.
+USAGE_MONTHS_BATCH = 500
+
+
+@transaction.atomic
+def usage_record(*, rows: list[UsageRecord]) -> list[UsageRecord]:
+    """Save days of usage (``usage_row``) and add them to their months' roll-up (``UsageMonth``), in ONE transaction.
+
+    The roll-up is an upsert adding to the stored quantity: two recordings at once for the same month queue on its
+    row's lock and both count (neither reads then writes). Keys are written in one order, so they cannot deadlock.
+    Usage rows are only ever added (nothing updates or deletes one), so the roll-up stays their exact sum.
+    """
+    for row in rows:  # as their columns store them, so that the roll-up adds what the rows hold
+        row.quantity = Decimal(row.quantity).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+        row.unit_price = Decimal(row.unit_price).quantize(Decimal("0.000001"), rounding=ROUND_HALF_UP)
+    rows = UsageRecord.objects.bulk_create(rows, batch_size=2000)
+    totals: dict[tuple, list] = {}
+    for row in rows:
+        month = selectors.month_start(row.day)
+        key = (row.organisation_id, month, row.service_key, row.unit_price, row.flavor_id or 0, row.plan_id or 0)
+        entry = totals.setdefault(key, [row.kind, row.service_name, Decimal(0)])
+        entry[1] = max(entry[1], row.service_name)
+        entry[2] += row.quantity
+    table = UsageMonth._meta.db_table
+    greatest = "GREATEST" if connection.vendor == "postgresql" else "MAX"  # SQLite's MAX of two values
+    keys = sorted(totals)
+    for offset in range(0, len(keys), USAGE_MONTHS_BATCH):
+        batch = keys[offset : offset + USAGE_MONTHS_BATCH]
+        params = []
+        for organisation_id, month, service_key, unit_price, flavor_id, plan_id in batch:
+            kind, name, quantity = totals[organisation_id, month, service_key, unit_price, flavor_id, plan_id]
+            params += [organisation_id, month, kind, service_key, name, flavor_id or None, plan_id or None, unit_price]
+            params.append(quantity)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {table} (organisation_id, month, kind, service_key, service_name, flavor_id, plan_id, "  # noqa: S608 - a model's table
+                f"unit_price, quantity) VALUES {', '.join(['(%s, %s, %s, %s, %s, %s, %s, %s, %s)'] * len(batch))} "
+                "ON CONFLICT (organisation_id, month, service_key, unit_price, COALESCE(flavor_id, 0), "
+                f"COALESCE(plan_id, 0)) DO UPDATE SET quantity = {table}.quantity + EXCLUDED.quantity, "
+                f"service_name = {greatest}({table}.service_name, EXCLUDED.service_name)",
+                params,
+            )
+    return rows
+
+
+def usage_months_source(*, start: date, end: date, organisation=None):
+    """The roll-up's rows computed from the usage rows between ``start`` and ``end``: one grouped query."""
+    usage = UsageRecord.objects.filter(day__gte=start, day__lt=end)
+    if organisation is not None:
+        usage = usage.filter(organisation=organisation)
+    return (
+        usage.annotate(month=TruncMonth("day", output_field=DateField()))
+        .values("organisation_id", "month", "service_key", "unit_price", "flavor_id", "plan_id")
+        .annotate(kind=Max("kind"), service_name=Max("service_name"), quantity=Sum("quantity"))
+        .order_by()
+    )
+
+
+def usage_months_insert(*, start: date, end: date, organisation=None) -> tuple[str, tuple]:
+    """The INSERT ... SELECT ... GROUP BY writing the roll-up of the usage rows between ``start`` and ``end``."""
+    sql, params = usage_months_source(start=start, end=end, organisation=organisation).query.sql_with_params()
+    columns = "organisation_id, month, service_key, unit_price, flavor_id, plan_id, kind, service_name, quantity"
+    return f"INSERT INTO {UsageMonth._meta.db_table} ({columns}) {sql}", params
+
+
+@transaction.atomic
+def usage_months_rebuild(*, month: date, organisation: Organisation | None = None) -> int:
+    """Compute the month's roll-up again from its usage rows (idempotent); the number of roll-up rows written.
+
+    On PostgreSQL the roll-up's table is locked against recordings first (they wait, then add to the new rows), so a
+    recording in flight is counted once: in the rows read if it committed before, by its own upsert if after.
+    """
+    start = selectors.month_start(month)
+    end = selectors.next_month(start)
+    table = UsageMonth._meta.db_table
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(f"LOCK TABLE {table} IN SHARE ROW EXCLUSIVE MODE")
+        stored = UsageMonth.objects.filter(month=start)
+        if organisation is not None:
+            stored = stored.filter(organisation=organisation)
+        stored.delete()
+        cursor.execute(*usage_months_insert(start=start, end=end, organisation=organisation))
+        return cursor.rowcount
 
 
 # Invoicing

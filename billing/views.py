@@ -204,7 +204,7 @@ class ConsumptionView(BillingMixin, TemplateView):
         chart_start = current
         for _step in range(self.chart_months - 1):
             chart_start = selectors.previous_month(chart_start)
-        months = selectors.consumption_months(
+        months = selectors.consumption_by_month(
             organisation=self.organisation, start=min(chart_start, month), end=selectors.next_month(current)
         )
         services_usage = selectors.consumption_by_service(

@@ -1,9 +1,8 @@
 from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
-from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
-from django.views.i18n import set_language
 
+from accounts.views import set_language
 from organisations.views import HomeView
 
 # The admin's sign-in goes through allauth: same rate limits, same two-factor.
@@ -15,7 +14,8 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     # Public: the sign-in and sign-up pages offer the language switch too.
-    path("i18n/setlang/", login_not_required(set_language), name="set_language"),
+    path("i18n/setlang/", set_language, name="set_language"),
+    path("account/", include("accounts.urls")),
     path("", include("organisations.urls")),
     path("", include("apps.urls")),
     path("", include("billing.urls")),

@@ -257,6 +257,14 @@ class Activity(models.Model):
         return f"{self.actor_label} {self.verb} {self.target_label}"
 
     @property
+    def actor_name(self) -> str:
+        """Who did it, as people are shown: their name or email; the label kept when the account is gone; the
+        console itself for what no person did (invoicing, a deployment finishing)."""
+        if self.actor is not None:
+            return self.actor.display_name
+        return self.actor_label or str(_("System"))
+
+    @property
     def verb_label(self) -> str:
         from .activity import verb_label  # activity.py writes Activity rows, so it imports this module
 

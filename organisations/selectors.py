@@ -38,7 +38,7 @@ def active_member_count(*, organisation) -> int:
 
 def visible_activity(*, organisation, rights):
     """The organisation's activity entries a reader holding ``rights`` may see (``activity.KIND_RIGHTS``)."""
-    return Activity.objects.filter(organisation=organisation, verb__in=visible_verbs(rights))
+    return Activity.objects.filter(organisation=organisation, verb__in=visible_verbs(rights)).select_related("actor")
 
 
 def recent_activity(*, organisation, rights, limit: int = 10) -> list[Activity]:

@@ -107,6 +107,7 @@ CONSOLE = {
     "home": SignedIn(),
     "organisations:create": SignedIn(BOTH),
     "apps:shared": SignedIn(),
+    "accounts:profile": SignedIn(BOTH),
     # The organisation
     "organisations:entry": Member(None, BOTH),
     "organisations:overview": Member(R.VIEW_ORGANISATION),

@@ -29,6 +29,7 @@ class TestSignUp:
         response = client.post(
             reverse("account_signup"),
             {
+                "name": "Ada Lovelace",
                 "email": "Newcomer@Example.com",
                 "password1": "a-long-enough-passphrase",
                 "password2": "a-long-enough-passphrase",
@@ -36,6 +37,7 @@ class TestSignUp:
         )
         assert response.status_code == 302
         user = User.objects.get(email="newcomer@example.com")
+        assert user.name == "Ada Lovelace"
         assert Organisation.objects.filter(memberships__user=user, is_personal=True).exists()
         # Not signed in before the address is verified.
         assert client.get("/").status_code == 302
@@ -62,6 +64,7 @@ class TestSignUp:
         client.post(
             reverse("account_signup"),
             {
+                "name": "Someone",
                 "email": "TAKEN@example.com",
                 "password1": "a-long-enough-passphrase",
                 "password2": "a-long-enough-passphrase",

@@ -44,5 +44,5 @@ def usage_of(service, day: date, hours, unit_price=None) -> UsageRecord:
     row = services.usage_row(service=service, day=day, quantity=Decimal(str(hours)))
     if unit_price is not None:
         row.unit_price = Decimal(str(unit_price))
-    row.save()
+    services.usage_record(rows=[row])
     return row

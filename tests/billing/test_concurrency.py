@@ -114,3 +114,63 @@ def test_concurrent_removals_of_one_payment_method_remove_it_once_and_log_it_onc
     assert [error.messages for error in refused] == [["This payment method has already been removed."]]
     assert Activity.objects.filter(organisation=organisation, verb="billing.payment_method_removed").count() == 1
     assert PaymentMethod.objects.filter(organisation=organisation, is_default=True).count() == 1
+
+
+def test_concurrent_recordings_and_rebuilds_keep_the_roll_up_the_sum_of_the_usage_rows():
+    """Recordings of one service's month race (the roll-up's row is created by one, added to by the others) with
+    rebuilds of that month: every quantity is counted once."""
+    import time
+    from decimal import Decimal
+
+    from django.db import transaction
+    from django.db.models import Sum
+
+    from billing.models import UsageMonth, UsageRecord
+
+    organisation = OrganisationFactory()
+    app = ApplicationFactory(organisation=organisation, name="api")
+    recorders, rounds = 6, 3
+    barrier = threading.Barrier(recorders + 1)
+    errors = []
+
+    def record(index):
+        try:
+            barrier.wait()
+            for step in range(rounds):
+                day = 1 + index * rounds + step
+                rows = [
+                    services.usage_row(service=app, day=date(2026, 11, day), quantity=Decimal("1.25")),
+                    services.usage_row(service=app, day=date(2026, 10, day), quantity=Decimal(2)),
+                ]
+                with transaction.atomic():
+                    services.usage_record(rows=rows)
+                    time.sleep(0.02)  # committed late: the others queue on the roll-up's rows meanwhile
+        except Exception as error:
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    def rebuild():
+        try:
+            barrier.wait()
+            for _step in range(rounds):
+                services.usage_months_rebuild(month=date(2026, 11, 1))
+                time.sleep(0.01)
+        except Exception as error:
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=record, args=(index,)) for index in range(recorders)]
+    threads.append(threading.Thread(target=rebuild))
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    assert UsageRecord.objects.count() == 2 * recorders * rounds
+    for month, quantity in [(date(2026, 11, 1), Decimal("22.50")), (date(2026, 10, 1), Decimal(36))]:
+        rolled = UsageMonth.objects.get(organisation=organisation, month=month)
+        assert rolled.quantity == quantity
+        assert UsageRecord.objects.filter(day__month=month.month).aggregate(total=Sum("quantity"))["total"] == quantity

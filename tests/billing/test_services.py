@@ -1,19 +1,23 @@
 from datetime import date
 from decimal import Decimal
+from io import StringIO
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
+from django.db import IntegrityError, connection, transaction
 
-from billing import services
+from billing import selectors, services
 from billing.models import (
     BillingProfile,
     Credit,
+    Flavor,
     Invoice,
     InvoiceLine,
     InvoiceSequence,
     Payment,
     PaymentMethod,
+    UsageMonth,
     UsageRecord,
 )
 from billing.vat import REVERSE_CHARGE_MENTION
@@ -432,3 +436,159 @@ def test_deleting_the_organisation_keeps_its_invoices(organisation, usage, membe
     assert Invoice.objects.filter(organisation=organisation).count() == 2 and Payment.objects.count() == 1
     assert UsageRecord.objects.filter(organisation=organisation).count() == 60  # what the invoice was computed from
     assert not PaymentMethod.objects.exists()
+
+
+# The monthly roll-up of usage (UsageMonth): the exact sum of the usage rows, written with them.
+
+
+def _roll_up() -> list[tuple]:
+    return sorted(
+        UsageMonth.objects.values_list(
+            "organisation_id",
+            "month",
+            "service_key",
+            "unit_price",
+            "flavor_id",
+            "plan_id",
+            "kind",
+            "service_name",
+            "quantity",
+        )
+    )
+
+
+def _from_rows() -> list[tuple]:
+    """The roll-up computed from the usage rows, with the grouped query the rebuild uses."""
+    return sorted(
+        (
+            row["organisation_id"],
+            row["month"] if isinstance(row["month"], date) else date.fromisoformat(row["month"]),
+            row["service_key"],
+            row["unit_price"],
+            row["flavor_id"],
+            row["plan_id"],
+            row["kind"],
+            row["service_name"],
+            row["quantity"],
+        )
+        for row in services.usage_months_source(start=date(2000, 1, 1), end=date(2100, 1, 1))
+    )
+
+
+def _record_history(organisation):
+    """Usage over three months, several recordings, a rescale, a price change, a rename and another organisation."""
+    app = ApplicationFactory(organisation=organisation, name="api")
+    addon = AddonFactory(organisation=organisation, name="db")
+    services.usage_record(
+        rows=[services.usage_row(service=app, day=date(2026, 9, day), quantity=Decimal("23.5")) for day in (1, 2, 3)]
+    )
+    usage_of(app, date(2026, 10, 30), 24)
+    usage_of(app, date(2026, 10, 31), 24, unit_price="0.041")  # a new price: a line of its own
+    app.flavor = Flavor.objects.get(code="s")
+    app.save()
+    usage_of(app, date(2026, 10, 31), 12)  # rescaled the same day: another flavor, another line
+    for day in range(1, 11):
+        usage_of(addon, date(2026, 11, day), 24)
+    app.name = "api-v2"
+    app.save()
+    usage_of(app, date(2026, 11, 2), 7)
+    other = ApplicationFactory(name="elsewhere")
+    usage_of(other, date(2026, 10, 2), 1000)
+    return app, addon
+
+
+def test_the_roll_up_is_the_sum_of_the_usage_rows_after_several_recordings(organisation):
+    _record_history(organisation)
+    rolled = _roll_up()
+    assert rolled == _from_rows()
+    assert len(rolled) == 7  # a month, a price, a flavor or plan: a row
+    september = UsageMonth.objects.get(organisation=organisation, month=date(2026, 9, 1))
+    assert september.quantity == Decimal("70.50") and september.amount == Decimal("2.75")  # 70.5 x 0.039 = 2.7495
+
+
+def test_a_failed_recording_adds_nothing_to_the_roll_up(organisation):
+    app = ApplicationFactory(organisation=organisation, name="api")
+    usage_of(app, date(2026, 11, 2), 24)
+    before = _roll_up()
+    rows = [services.usage_row(service=app, day=date(2026, 11, day), quantity=Decimal(24)) for day in (3, 2)]
+    with pytest.raises(IntegrityError), transaction.atomic():
+        services.usage_record(rows=rows)  # day 2 is recorded already: the whole recording is refused
+    assert _roll_up() == before == _from_rows()
+
+
+def test_a_rebuild_changes_nothing_and_repairs_a_month(organisation):
+    _record_history(organisation)
+    rolled = _roll_up()
+    assert services.usage_months_rebuild(month=date(2026, 10, 15)) == 4
+    assert _roll_up() == rolled
+    UsageMonth.objects.filter(month=date(2026, 11, 1)).update(quantity=Decimal(1))
+    UsageMonth.objects.filter(month=date(2026, 9, 1)).delete()
+    call_command("rebuild_usage_months", stdout=StringIO())
+    assert _roll_up() == rolled
+    call_command("rebuild_usage_months", "--month", "2026-11", stdout=StringIO())
+    assert _roll_up() == rolled
+    with pytest.raises(CommandError):
+        call_command("rebuild_usage_months", "--month", "2026-13")
+
+
+def test_the_migration_fills_the_roll_up_from_the_usage_recorded_before_it(organisation):
+    import importlib
+    from types import SimpleNamespace
+
+    from django.apps import apps
+
+    _record_history(organisation)
+    rolled = _roll_up()
+    UsageMonth.objects.all().delete()
+    # What the migration is handed of its schema editor (SQLite opens none inside a test's transaction).
+    schema_editor = SimpleNamespace(
+        connection=connection, execute=lambda sql, params: connection.cursor().execute(sql, params)
+    )
+    importlib.import_module("billing.migrations.0007_usage_months").fill_usage_months(apps, schema_editor)
+    assert _roll_up() == rolled
+
+
+def test_a_months_invoice_and_its_roll_up_agree_to_the_cent(organisation):
+    app, _addon = _record_history(organisation)
+    usage_of(app, date(2026, 10, 3), 3, unit_price="0.155")  # 0.465: a half cent, rounded up on both sides
+    for month in (date(2026, 9, 1), date(2026, 10, 1), date(2026, 11, 1)):
+        invoice = services.invoice_issue(organisation=organisation, month=month, issued_on=date(2026, 12, 1))
+        rolled = UsageMonth.objects.filter(organisation=organisation, month=month)
+        assert invoice.subtotal == sum(row.amount for row in rolled)
+        assert sorted(line.amount for line in invoice.lines.all()) == sorted(row.amount for row in rolled)
+        (consumed,) = selectors.consumption_by_month(
+            organisation=organisation, start=month, end=selectors.next_month(month)
+        )
+        assert consumed.amount == invoice.subtotal
+        by_service = selectors.consumption_by_service(
+            organisation=organisation, start=month, end=selectors.next_month(month)
+        )
+        assert sum(service.amount for service in by_service) == invoice.subtotal
+
+
+def test_usage_rows_are_only_added_through_the_recording_service(organisation):
+    """Whatever bypassed ``usage_record`` would leave the roll-up wrong: a save, a change, a deletion are refused."""
+    app = ApplicationFactory(organisation=organisation, name="api")
+    usage_of(app, date(2026, 11, 2), 24)
+    row = UsageRecord.objects.get()
+    with pytest.raises(TypeError):
+        services.usage_row(service=app, day=date(2026, 11, 3), quantity=Decimal(24)).save()
+    with pytest.raises(TypeError):
+        row.save()
+    with pytest.raises(TypeError):
+        row.delete()
+    with pytest.raises(TypeError):
+        UsageRecord.objects.filter(pk=row.pk).update(quantity=Decimal(1))
+    with pytest.raises(TypeError):
+        UsageRecord.objects.all().delete()
+    assert _roll_up() == _from_rows()
+
+
+def test_the_roll_up_adds_the_quantities_as_the_rows_store_them(organisation):
+    app = ApplicationFactory(organisation=organisation, name="api")
+    rows = [services.usage_row(service=app, day=date(2026, 11, day), quantity=Decimal(1)) for day in (1, 2)]
+    for row in rows:
+        row.quantity, row.unit_price = Decimal("0.005"), Decimal("0.0390004")  # finer than the columns
+    services.usage_record(rows=rows)
+    assert _roll_up() == _from_rows()
+    assert UsageMonth.objects.get().quantity == Decimal("0.02")

@@ -357,8 +357,8 @@ def test_the_chart_draws_in_french_too(user_as, organisation, time_machine):
     assert "3,90\u00a0€" in page or "3,90 €" in page
 
 
-def test_consumption_is_cached_under_the_usage_version(user_as, organisation, time_machine):
-    """A usage row written for any day, even in a closed month (cached under the usage version), shows at once."""
+def test_consumption_shows_usage_recorded_late_for_a_closed_month_at_once(user_as, organisation, time_machine):
+    """The page reads the roll-up written with the usage rows: a row for any day, even of a closed month, shows."""
     time_machine.move_to("2026-11-11 12:00 +01:00")
     app = ApplicationFactory(organisation=organisation, name="shop-front")
     usage_of(app, date(2026, 11, 2), 24)  # 0.936
@@ -573,8 +573,8 @@ def test_query_counts_are_constant(user_as, organisation, card, months, django_a
     pages = {
         # session, user, memberships with the rights (one query), the banner, then the page's own
         "billing:invoices": (6, 6),  # years, invoices
-        # usage version, closed months (from the cache the second time), month to date, cost by service
-        "billing:consumption": (8, 7),
+        # the months' costs and the services' costs, both from the roll-up (billing.models.UsageMonth)
+        "billing:consumption": (6, 6),
     }
     for name, (cold, warm) in pages.items():
         for query in ("?year=2026", "?month=2026-11"):

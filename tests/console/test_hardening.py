@@ -97,7 +97,12 @@ def test_signing_out_and_reauthenticating_never_follow_a_foreign_next(client, ta
 def test_signing_up_never_follows_a_foreign_next(client, target):
     response = client.post(
         f"{reverse('account_signup')}?next={target}",
-        {"email": "new@example.com", "password1": "a-long-enough-passphrase", "password2": "a-long-enough-passphrase"},
+        {
+            "name": "New Person",
+            "email": "new@example.com",
+            "password1": "a-long-enough-passphrase",
+            "password2": "a-long-enough-passphrase",
+        },
     )
     assert response.status_code == 302
     assert_stays_home(response)

@@ -278,7 +278,7 @@ class RenderedPages(MatrixWorld, TestCase):
                 with transaction.atomic():
                     signup = self.client.get(reverse("organisations:invitation_signup", args=[token]))
                     response = self.client.post(
-                        signup["Location"], {"email": email, "password1": PASSWORD, "password2": PASSWORD}, follow=True
+                        signup["Location"], {"name": "Invited Person", "email": email, "password1": PASSWORD, "password2": PASSWORD}, follow=True
                     )
                     runs = self.page_after(response)
                     transaction.set_rollback(True)

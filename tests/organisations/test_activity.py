@@ -353,3 +353,12 @@ def test_an_entry_nobody_could_read_is_refused_when_written(organisation, verb):
     with pytest.raises(ValueError, match="Unknown activity verb"):
         activity_record(organisation=organisation, actor=None, verb=verb)
     assert not Activity.objects.filter(organisation=organisation).exists()
+
+
+@pytest.mark.parametrize(("language", "system"), [("en", "System"), ("fr", "Système")])
+def test_what_no_person_did_names_the_console(client, organisation, member, language, system):
+    client.force_login(member(ADMIN))
+    activity_record(organisation=organisation, actor=None, verb="organisation.updated", target=organisation)
+    page = client.get(url("activity"), HTTP_ACCEPT_LANGUAGE=language).content.decode()
+    row = page.split("<tbody>")[1].split("</tr>")[0]
+    assert f"<td>{system}</td>" in row

@@ -309,11 +309,14 @@ class TestLifecycle:
         form = client.get(to_signup["Location"])
         assert f'value="{INVITED}"' in form.content.decode()  # the email is filled in
         response = client.post(
-            to_signup["Location"], {"email": INVITED, "password1": PASSWORD, "password2": PASSWORD}, follow=True
+            to_signup["Location"],
+            {"name": "Invited Person", "email": INVITED, "password1": PASSWORD, "password2": PASSWORD},
+            follow=True,
         )
         assert response.status_code == 200
         user = Membership.objects.get(organisation=organisation, role__key=ACCOUNTING).user
         assert user.email == INVITED
+        assert user.name == "Invited Person"
         assert EmailAddress.objects.get(user=user, email=INVITED).verified
         assert Invitation.objects.get().accepted_by == user
         # Signed in, and in the organisation: the Accountant lands on the billing section, or sees the page shell.
@@ -325,7 +328,8 @@ class TestLifecycle:
         client.get(invitation_url(token))
         client.get(invitation_url(token, "invitation_signup"))
         client.post(
-            "/accounts/signup/", {"email": "someone.else@example.com", "password1": PASSWORD, "password2": PASSWORD}
+            "/accounts/signup/",
+            {"name": "Someone Else", "email": "someone.else@example.com", "password1": PASSWORD, "password2": PASSWORD},
         )
         assert not Membership.objects.filter(organisation=organisation, user__email="someone.else@example.com").exists()
 
@@ -581,7 +585,9 @@ class TestTheInviterMustStillBeAbleToGrant:
         )
         client.get(invitation_url(token, "invitation_signup"))
         response = client.post(
-            "/accounts/signup/", {"email": self.SECOND, "password1": PASSWORD, "password2": PASSWORD}, follow=True
+            "/accounts/signup/",
+            {"name": "Second Person", "email": self.SECOND, "password1": PASSWORD, "password2": PASSWORD},
+            follow=True,
         )
         assert "may no longer give this access" in response.content.decode()
         assert not Membership.objects.filter(organisation=organisation, user__email=self.SECOND).exists()
@@ -614,7 +620,9 @@ class TestSignUpWhenAnotherAccountHasTheAddress:
         _, token = invite(actor=admin, organisation=organisation, email=INVITED, role=DEVELOPER)
         to_signup = client.get(invitation_url(token, "invitation_signup"))
         response = client.post(
-            to_signup["Location"], {"email": INVITED, "password1": PASSWORD, "password2": PASSWORD}, follow=True
+            to_signup["Location"],
+            {"name": "Invited Person", "email": INVITED, "password1": PASSWORD, "password2": PASSWORD},
+            follow=True,
         )
         return token, response
 
@@ -649,6 +657,9 @@ class TestSignUpWhenAnotherAccountHasTheAddress:
     def test_without_the_link_allauth_s_answer_stands(self, client, organisation):
         other = UserFactory(email=self.OTHER)
         EmailAddress.objects.create(user=other, email=INVITED, verified=False, primary=False)
-        client.post("/accounts/signup/", {"email": INVITED, "password1": PASSWORD, "password2": PASSWORD})
+        client.post(
+            "/accounts/signup/",
+            {"name": "Invited Person", "email": INVITED, "password1": PASSWORD, "password2": PASSWORD},
+        )
         assert not get_user_model().objects.filter(email=INVITED).exists()
         assert EmailAddress.objects.filter(user=other, email=INVITED, verified=False).exists()
