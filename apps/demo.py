@@ -31,7 +31,8 @@ def seed(acme: Organisation) -> None:
     admin_email, admin_name, _role = DEMO_MEMBERS[0]
     admin = demo_user(admin_email, admin_name)
     developer = next(
-        (m.user for m in Membership.objects.filter(organisation=acme, role=DEVELOPER).select_related("user")), admin
+        (m.user for m in Membership.objects.filter(organisation=acme, role__key=DEVELOPER).select_related("user")),
+        admin,
     )
     for name, description, runtime, region, flavor, low, high, commits in APPLICATIONS:
         if Application.objects.filter(organisation=acme, name=name).exists():

@@ -14,9 +14,9 @@ from organisations.models import (
     Membership,
     Organisation,
     OrganisationGroupObjectPermission,
-    OrganisationUserObjectPermission,
+    Role,
 )
-from organisations.roles import Right, Role, roles
+from organisations.roles import Right
 
 from .access import Capability, capabilities_from_permissions, capabilities_from_rights
 from .models import (
@@ -163,17 +163,10 @@ def people_with_access(*, application: Application) -> QuerySet:
     and everyone holding a grant on it (expired ones too: they are shown to be revoked). Paginate it; the rows of a
     page become entries with ``access_entries``."""
     organisation_id = application.organisation_id
-    # A member's direct rights are their role's (``membership_sync_rights`` writes them from it): the role says it
-    # without a lookup per member; rights given through a group are looked up.
-    can_view = Q(role__in=roles.with_right(Right.VIEW_APPLICATIONS)) | Exists(
-        OrganisationGroupObjectPermission.objects.filter(
-            content_object_id=organisation_id,
-            group__user=OuterRef("user_id"),
-            permission__codename=Right.VIEW_APPLICATIONS.value,
-        )
-    )
     granted = ApplicationGrant.objects.filter(application=application)
     members = Membership.objects.active().filter(organisation_id=organisation_id)
+    # A member's rights are their role's (its group's permissions on the organisation).
+    can_view = Q(pk__in=members.holding(Right.VIEW_APPLICATIONS).values("pk"))
     members_reaching = members.filter(can_view | Exists(granted.filter(user_id=OuterRef("user_id"))))
     grantees_only = granted.exclude(user_id__in=members.values("user_id"))
     return (
@@ -234,20 +227,14 @@ def access_entries(*, application: Application, user_ids: list[int]) -> list[Acc
         membership.user_id: membership
         for membership in Membership.objects.active()
         .filter(organisation_id=organisation_id, user_id__in=user_ids)
-        .select_related("user")
+        .select_related("user", "role")
     }
-    rights = defaultdict(set)
-    for user_id, codename in (
-        OrganisationUserObjectPermission.objects.filter(content_object_id=organisation_id, user_id__in=user_ids)
-        .values_list("user_id", "permission__codename")
-        .union(
-            OrganisationGroupObjectPermission.objects.filter(
-                content_object_id=organisation_id, group__user__in=user_ids
-            ).values_list("group__user", "permission__codename"),
-            all=True,
-        )
-    ):
-        rights[user_id].add(codename)
+    rights = defaultdict(set)  # by role
+    for role_id, codename in OrganisationGroupObjectPermission.objects.filter(
+        content_object_id=organisation_id,
+        group__organisation_role__in={membership.role_id for membership in memberships.values()},
+    ).values_list("group__organisation_role", "permission__codename"):
+        rights[role_id].add(codename)
 
     grants = {
         grant.user_id: grant
@@ -274,10 +261,10 @@ def access_entries(*, application: Application, user_ids: list[int]) -> list[Acc
     for user_id in user_ids:
         membership, grant = memberships.get(user_id), grants.get(user_id)
         if membership is not None:
-            capabilities = capabilities_from_rights(rights[user_id])
-            entry = AccessEntry(user=membership.user, role=membership.role_definition, role_capabilities=capabilities)
+            capabilities = capabilities_from_rights(rights[membership.role_id])
+            entry = AccessEntry(user=membership.user, role=membership.role, role_capabilities=capabilities)
             if capabilities:
-                entry.reasons.append(_("%(role)s of the organisation") % {"role": membership.role_definition.name})
+                entry.reasons.append(_("%(role)s of the organisation") % {"role": membership.role})
         elif grant is not None:
             entry = AccessEntry(user=grant.user)
         else:

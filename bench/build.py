@@ -2,8 +2,8 @@
 
 200 organisations, 5,000 users; one organisation ("big") with 1,000 members, 20,000 applications, add-ons,
 per-application grants, 100,000 activity entries and ~36 months of daily usage (about 1,000,000 usage rows across
-all organisations). Guardian rows are those ``organisations.services.membership_sync_rights`` and the grant
-services write, made in bulk. The invoices are issued afterwards by the real command (``bench.invoicing``).
+all organisations). Guardian rows are those the services write (the roles' group rights, the grants), made in
+bulk. The invoices are issued afterwards by the real command (``bench.invoicing``).
 
 Run through ``make bench`` (or ``python -m bench.build``) with DATABASE_URL pointing at a ``console_bench*`` database.
 """
@@ -172,7 +172,37 @@ def build(today: date) -> dict:
         label="organisations",
     )
 
-    # Memberships and their guardian rights, as membership_sync_rights writes them.
+    # Every organisation's built-in roles: a group each, holding the role's rights on the organisation (as
+    # services.organisation_roles_create makes them); memberships point at their role.
+    builtin = list(roles)
+    role_ids = {}
+    role_rows, group_rows, group_rights = [], [], []
+    for org_id in range(1, n_orgs + 1):
+        slug = BIG_SLUG if org_id == 1 else f"org-{org_id:03d}"
+        for definition in builtin:
+            pk = len(role_rows) + 1
+            role_ids[(org_id, definition.key)] = pk
+            name = str(definition.name)
+            group_rows.append((pk, f"{slug} #{org_id}: {name}"))
+            role_rows.append((pk, name, "", definition.key, definition.priority, pk, org_id))
+            group_rights += [
+                (org_id, permission_ids[("organisation", right.value)], pk) for right in sorted(definition.rights)
+            ]
+    copy_rows(cursor, "auth_group", ["id", "name"], group_rows, label="role groups")
+    copy_rows(
+        cursor,
+        "organisations_role",
+        ["id", "name", "description", "key", "priority", "group_id", "organisation_id"],
+        role_rows,
+        label="roles",
+    )
+    copy_rows(
+        cursor,
+        "organisations_organisationgroupobjectpermission",
+        ["id", "content_object_id", "permission_id", "group_id"],
+        ((pk, *row) for pk, row in enumerate(group_rights, 1)),
+        label="role rights (guardian)",
+    )
     memberships = []
     for first, last, role in BIG_ROLES:
         memberships += [(1, user_id, role) for user_id in range(first, last + 1)]
@@ -182,24 +212,12 @@ def build(today: date) -> dict:
     copy_rows(
         cursor,
         "organisations_membership",
-        ["id", "role", "joined_at", "expires_at", "invited_by_id", "user_id", "organisation_id"],
-        ((pk, role, now, None, None, user_id, org_id) for pk, (org_id, user_id, role) in enumerate(memberships, 1)),
+        ["id", "role_id", "joined_at", "expires_at", "invited_by_id", "user_id", "organisation_id"],
+        (
+            (pk, role_ids[(org_id, role)], now, None, None, user_id, org_id)
+            for pk, (org_id, user_id, role) in enumerate(memberships, 1)
+        ),
         label="memberships",
-    )
-
-    def rights():
-        pk = 0
-        for org_id, user_id, role in memberships:
-            for right in sorted(roles.get(role).rights):
-                pk += 1
-                yield (pk, org_id, permission_ids[("organisation", right.value)], user_id)
-
-    copy_rows(
-        cursor,
-        "organisations_organisationuserobjectpermission",
-        ["id", "content_object_id", "permission_id", "user_id"],
-        rights(),
-        label="member rights (guardian)",
     )
 
     # Applications: 20,000 in the big organisation, three in each other one.
@@ -509,7 +527,9 @@ def build(today: date) -> dict:
         "account_emailaddress",
         "organisations_organisation",
         "organisations_membership",
-        "organisations_organisationuserobjectpermission",
+        "auth_group",
+        "organisations_role",
+        "organisations_organisationgroupobjectpermission",
         "apps_application",
         "apps_deployment",
         "apps_addon",

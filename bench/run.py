@@ -125,7 +125,7 @@ def page_urls(slug: str) -> dict[str, str]:
 def small_org_users() -> dict[str, int]:
     from organisations.models import Membership
 
-    return dict(Membership.objects.filter(organisation__slug=SMALL_ORG).values_list("role", "user_id"))
+    return dict(Membership.objects.filter(organisation__slug=SMALL_ORG).values_list("role__key", "user_id"))
 
 
 def query_counts() -> dict[tuple[str, str], tuple[str, str]]:

@@ -272,11 +272,12 @@ def month_estimate(*, month_to_date: Decimal, today: date, last_month: Decimal) 
 def recipients_of_invoices(*, organisation) -> list[str]:
     """The email addresses of the members who receive invoices (those holding VIEW_BILLING)."""
     from organisations.models import Membership
-    from organisations.roles import Right, roles
+    from organisations.roles import Right
 
     emails = list(
         Membership.objects.active()
-        .filter(organisation=organisation, role__in=roles.with_right(Right.VIEW_BILLING))
+        .holding(Right.VIEW_BILLING)
+        .filter(organisation=organisation)
         .order_by("user__email")
         .values_list("user__email", flat=True)
     )

@@ -7,7 +7,22 @@ from django.utils.translation import gettext_lazy as _
 from guardian.admin import ReinforcedGuardedModelAdmin
 
 from . import services
-from .models import Activity, Invitation, Membership, Organisation
+from .models import Activity, Invitation, Membership, Organisation, Role
+
+
+class OrganisationRolesMixin:
+    """The role field lists the roles of the row's organisation (every organisation's, named with it, on add)."""
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name != "role":
+            return super().formfield_for_foreignkey(db_field, request, **kwargs)
+        object_id = request.resolver_match.kwargs.get("object_id") if request.resolver_match else None
+        obj = self.get_object(request, object_id) if object_id else None
+        queryset = Role.objects.select_related("organisation")
+        kwargs["queryset"] = queryset.filter(organisation_id=obj.organisation_id) if obj else queryset
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        field.label_from_instance = lambda role: role.display_name if obj else f"{role.organisation} — {role}"
+        return field
 
 
 class MembershipInline(admin.TabularInline):
@@ -55,13 +70,13 @@ class OrganisationAdmin(ReinforcedGuardedModelAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(OrganisationRolesMixin, admin.ModelAdmin):
     """Staff add, change and remove members through the services, so the last-Admin rule holds here too."""
 
     list_display = ["user", "organisation", "role", "joined_at", "expires_at"]
-    list_filter = ["role", "organisation__is_personal", "joined_at", "expires_at"]
+    list_filter = ["role__key", "organisation__is_personal", "joined_at", "expires_at"]
     search_fields = ["user__email", "user__name", "organisation__name", "organisation__slug"]
-    list_select_related = ["user", "organisation"]
+    list_select_related = ["user", "organisation", "role"]
     raw_id_fields = ["user", "organisation"]
     fields = ["organisation", "user", "role", "expires_at", "joined_at", "invited_by"]
     actions = None  # No bulk delete: each removal goes through the last-Admin rule.
@@ -152,16 +167,16 @@ class InvitationStatusFilter(admin.SimpleListFilter):
 
 
 @admin.register(Invitation)
-class InvitationAdmin(admin.ModelAdmin):
+class InvitationAdmin(OrganisationRolesMixin, admin.ModelAdmin):
     """Staff invite, resend and revoke through the services; accepting is the invited person's alone.
 
     Nothing here changes a membership, so the last-Admin rule cannot be broken from this page.
     """
 
     list_display = ["email", "organisation", "role", "status_display", "invited_by", "created_at", "expires_at"]
-    list_filter = [InvitationStatusFilter, "role", "created_at", "expires_at"]
+    list_filter = [InvitationStatusFilter, "role__key", "created_at", "expires_at"]
     search_fields = ["email", "organisation__name", "organisation__slug", "invited_by__email"]
-    list_select_related = ["organisation", "invited_by"]
+    list_select_related = ["organisation", "invited_by", "role"]
     raw_id_fields = ["organisation"]
     date_hierarchy = "created_at"
     actions = ["resend", "revoke"]

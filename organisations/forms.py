@@ -8,6 +8,7 @@ from . import selectors
 from .activity import verb_label, visible_verbs
 from .fields import OneLineField
 from .models import Organisation
+from .roles import RIGHT_DESCRIPTIONS
 
 # The dates and years the list filters accept: wider than any entry or invoice, narrow enough that a day added or a
 # time zone applied to them stays a date (9999-12-31 plus a day, 0001-01-01 in UTC+1 are not).
@@ -52,7 +53,7 @@ class DeleteOrganisationForm(forms.Form):
 
 
 def _role_choices(manageable_roles) -> list[tuple[str, str]]:
-    return [(role.id, role.name) for role in manageable_roles]
+    return [(role.choice_value, role.display_name) for role in manageable_roles]
 
 
 class MemberFilterForm(forms.Form):
@@ -75,6 +76,37 @@ class MemberRoleForm(forms.Form):
     def __init__(self, *args, manageable_roles, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["role"].choices = _role_choices(manageable_roles)
+
+
+class MemberRenewForm(forms.Form):
+    expires_at = forms.DateTimeField(
+        label=_("Access until"),
+        required=False,
+        help_text=_("Leave empty for access that does not expire."),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+
+
+class RoleForm(forms.Form):
+    name = OneLineField(label=_("Name"), max_length=60)
+    description = OneLineField(label=_("Description"), max_length=255, required=False)
+    rights = forms.MultipleChoiceField(
+        label=_("Rights"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        choices=[(right.value, description) for right, description in RIGHT_DESCRIPTIONS.items()],
+    )
+
+
+class RoleDeleteForm(forms.Form):
+    replacement = forms.ChoiceField(label=_("Move its members to"), required=False)
+
+    def __init__(self, *args, role, other_roles, in_use: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["replacement"].choices = [("", "—"), *_role_choices(other_roles)]
+        self.fields["replacement"].required = in_use
+        if not in_use:
+            self.fields["replacement"].widget = forms.HiddenInput()
 
 
 class ConfirmForm(forms.Form):

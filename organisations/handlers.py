@@ -12,6 +12,19 @@ def create_personal_space(sender, instance, created, raw=False, **kwargs):
         services.personal_space_create(user=instance)
 
 
+def create_builtin_roles(sender, instance, created, raw=False, **kwargs):
+    """Give every new organisation the built-in roles, whichever way it is created."""
+    if created and not raw:
+        services.organisation_roles_create(organisation=instance)
+
+
+def delete_role_group(sender, instance, **kwargs):
+    """A role's group holds its rights: it goes with the role (also when its organisation is deleted)."""
+    from django.contrib.auth.models import Group
+
+    Group.objects.filter(pk=instance.group_id).delete()
+
+
 def accept_invitation_after_signup(sender, request, user, **kwargs):
     """A person who signed up from an invitation link lands in the organisation with the invited role.
 

@@ -44,6 +44,8 @@ class OrganisationMixin:
     """
 
     required_right: Right | None = None
+    # Pages that change the organisation's roles: its Admins only (``OrganisationAccess.can_edit_roles``).
+    requires_role_editing: bool = False
     # The views of one application (apps.mixins) also admit people holding a grant on it, who are not members.
     allow_application_grantees: bool = False
 
@@ -54,6 +56,8 @@ class OrganisationMixin:
         self.organisation = self.access.organisation
         request.organisation_access = self.access
         if self.required_right is not None and not self.access.has(self.required_right):
+            raise PermissionDenied
+        if self.requires_role_editing and not self.access.can_edit_roles:
             raise PermissionDenied
         if self.organisation.require_two_factor:
             refusal = self.two_factor_refusal(request)

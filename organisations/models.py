@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from .fields import OneLineCharField
-from .roles import RIGHT_DESCRIPTIONS, role_choices, roles
+from .roles import RIGHT_DESCRIPTIONS, Right, role_choices, roles
 
 
 class Organisation(models.Model):
@@ -67,15 +67,112 @@ class OrganisationGroupObjectPermission(GroupObjectPermissionBase):
         verbose_name_plural = _("group rights")
 
 
+class Role(models.Model):
+    """A role of an organisation: a name and a set of rights, which are the object permissions of its group on the
+    organisation (guardian's ``OrganisationGroupObjectPermission``). Built-in roles (``key`` set, from
+    ``roles.ROLES``) are made with every organisation and cannot be edited or deleted in the console; custom roles
+    are the organisation's own.
+
+    The role's members are the memberships pointing at it; the group holds the rights, not the members, so there is
+    no per-member copy of them to keep in sync.
+    """
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="roles", verbose_name=_("organisation")
+    )
+    group = models.OneToOneField(
+        "auth.Group", on_delete=models.PROTECT, related_name="organisation_role", verbose_name=_("group")
+    )
+    name = OneLineCharField(_("name"), max_length=60)
+    description = OneLineCharField(_("description"), max_length=255, blank=True)
+    # NULL for custom roles, so that the (organisation, key) constraint holds for built-in ones only.
+    key = models.CharField(_("built-in role"), max_length=32, choices=role_choices, null=True, blank=True)  # noqa: DJ001
+    # Built-in roles are listed by their priority (Admin first), custom ones after them (0), by name.
+    priority = models.PositiveSmallIntegerField(_("priority"), default=0, editable=False)
+
+    class Meta:
+        verbose_name = _("role")
+        verbose_name_plural = _("roles")
+        ordering = ["organisation", "-priority", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "key"], name="unique_builtin_role"),
+            models.UniqueConstraint(fields=["organisation", "name"], name="unique_role_name"),
+        ]
+
+    def __str__(self):
+        return str(self.display_name)
+
+    @property
+    def is_builtin(self) -> bool:
+        return self.key is not None
+
+    @property
+    def definition(self):
+        """The built-in definition of this role, or None for a custom role."""
+        return roles.get(self.key) if self.key in roles else None
+
+    @property
+    def display_name(self):
+        return self.definition.name if self.definition else self.name
+
+    @property
+    def display_description(self):
+        return self.definition.desc if self.definition else self.description
+
+    @property
+    def choice_value(self) -> str:
+        """How forms and the API name the role: its built-in key (ADMIN…), or its id for a custom role."""
+        return self.key or str(self.pk)
+
+    @property
+    def rights(self) -> frozenset[Right]:
+        """The rights of the role: its group's object permissions on its organisation (read once per instance)."""
+        if not hasattr(self, "_rights"):
+            codenames = OrganisationGroupObjectPermission.objects.filter(
+                group_id=self.group_id, content_object_id=self.organisation_id
+            ).values_list("permission__codename", flat=True)
+            self._rights = rights_from_codenames(codenames)
+        return self._rights
+
+    @rights.setter
+    def rights(self, value) -> None:
+        self._rights = rights_from_codenames(value)
+
+    def has_right(self, right: Right) -> bool:
+        return right in self.rights
+
+
+def rights_from_codenames(codenames) -> frozenset[Right]:
+    """The rights among permission codenames (other permissions, which staff could add, give nothing)."""
+    known = {right.value: right for right in Right}
+    return frozenset(known[str(codename)] for codename in codenames if str(codename) in known)
+
+
 class MembershipQuerySet(models.QuerySet):
     def active(self):
         """Memberships that have not expired."""
         now = timezone.now()
         return self.filter(models.Q(expires_at__isnull=True) | models.Q(expires_at__gt=now))
 
+    def holding(self, right: Right):
+        """Memberships whose role holds ``right`` on their organisation."""
+        return self.filter(
+            models.Exists(
+                OrganisationGroupObjectPermission.objects.filter(
+                    group_id=models.OuterRef("role__group_id"),
+                    content_object_id=models.OuterRef("organisation_id"),
+                    permission__codename=right.value,
+                )
+            )
+        )
+
+    def admins(self):
+        """Memberships with the Admin role."""
+        return self.filter(role__key=roles.top.id)
+
 
 class Membership(models.Model):
-    """The one source of truth for a member's role; their guardian rights are derived from it."""
+    """A person's membership of an organisation with one of its roles, which gives them the role's rights."""
 
     organisation = models.ForeignKey(
         Organisation, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("organisation")
@@ -83,7 +180,7 @@ class Membership(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("user")
     )
-    role = models.CharField(_("role"), max_length=32, choices=role_choices)
+    role = models.ForeignKey(Role, on_delete=models.RESTRICT, related_name="memberships", verbose_name=_("role"))
     joined_at = models.DateTimeField(_("joined"), default=timezone.now)
     invited_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -106,14 +203,9 @@ class Membership(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["organisation", "user"], name="unique_membership"),
         ]
-        indexes = [models.Index(fields=["organisation", "role"])]
 
     def __str__(self):
-        return f"{self.user} in {self.organisation} ({self.get_role_display()})"
-
-    @property
-    def role_definition(self):
-        return roles.get(self.role) if self.role else None
+        return f"{self.user} in {self.organisation} ({self.role})"
 
     @property
     def is_expired(self) -> bool:
@@ -191,7 +283,7 @@ class Invitation(models.Model):
     Only the SHA-256 of the token is stored; the token itself is only ever in the emailed link. "Expired" is not a
     stored state: a pending invitation whose ``expires_at`` has passed is expired.
 
-    An invitation to one application (``application`` set, ``role`` empty) gives, once accepted, a grant of
+    An invitation to one application (``application`` set, no ``role``) gives, once accepted, a grant of
     ``application_level`` on that application instead of a membership (``services._invitation_grant``).
     """
 
@@ -209,7 +301,9 @@ class Invitation(models.Model):
         Organisation, on_delete=models.CASCADE, related_name="invitations", verbose_name=_("organisation")
     )
     email = models.EmailField(_("email address"))
-    role = models.CharField(_("role"), max_length=32, choices=role_choices, blank=True)
+    role = models.ForeignKey(
+        Role, on_delete=models.RESTRICT, null=True, blank=True, related_name="invitations", verbose_name=_("role")
+    )
     # An invitation to one application only: the grant it gives (levels: apps.models.ApplicationGrant.Level).
     application = models.ForeignKey(
         "apps.Application",
@@ -254,8 +348,8 @@ class Invitation(models.Model):
         constraints = [
             # Either a role in the organisation, or a level on one of its applications.
             models.CheckConstraint(
-                condition=(models.Q(application__isnull=True) & ~models.Q(role=""))
-                | (models.Q(application__isnull=False) & models.Q(role="") & ~models.Q(application_level="")),
+                condition=(models.Q(application__isnull=True) & models.Q(role__isnull=False))
+                | (models.Q(application__isnull=False) & models.Q(role__isnull=True) & ~models.Q(application_level="")),
                 name="invitation_role_or_application",
             ),
         ]
@@ -280,7 +374,3 @@ class Invitation(models.Model):
     @property
     def is_pending(self) -> bool:
         return self.status == self.State.PENDING
-
-    @property
-    def role_definition(self):
-        return roles.get(self.role) if self.role else None

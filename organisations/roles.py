@@ -2,11 +2,13 @@
 The organisation roles, as data.
 
 A right is a permission on the Organisation model (see ``Organisation.Meta.permissions``); a role is a set of
-rights. Membership rows store the role id; the rights a member holds on an organisation are django-guardian object
-permissions derived from that role (``services._sync_rights``). Code asks for rights, never for role names.
+rights. Roles are rows of their organisation (``models.Role``): the four built-in ones defined here, made for every
+organisation, and custom ones. A role's rights are django-guardian object permissions of its group on the
+organisation; a membership points at its role, and nothing copies the rights per member. Code asks for rights,
+never for role names.
 
-Roles are ordered by priority, lowest first: a member may only manage (invite, promote to, demote from, remove)
-roles whose priority is at most their own, so only an Admin manages Admins.
+A member may only manage (invite, promote to, demote from, remove) roles whose rights are a subset of their own,
+and only an Admin manages Admins (``can_manage``).
 """
 
 from dataclasses import dataclass
@@ -118,7 +120,9 @@ ROLES = (
 
 
 @dataclass(frozen=True)
-class Role:
+class BuiltinRole:
+    """The definition of a built-in role, from which every organisation's row of that role is made."""
+
     id: str
     name: Promise
     desc: Promise
@@ -128,20 +132,44 @@ class Role:
     def __str__(self):
         return str(self.name)
 
+    @property
+    def key(self) -> str:
+        return self.id
+
     def has_right(self, right: Right) -> bool:
         return right in self.rights
 
 
+def is_admin(role) -> bool:
+    """Whether ``role`` (an ``organisations.models.Role`` or a built-in definition) is the Admin role."""
+    return role is not None and role.key == ADMIN
+
+
+def can_manage(actor, target) -> bool:
+    """Whether a holder of the role ``actor`` may grant, change or remove the role ``target``.
+
+    Roles are ``organisations.models.Role`` rows or built-in definitions (anything with ``key`` and ``rights``): a
+    member manages the roles whose rights are a subset of their own, and only an Admin manages Admins.
+    """
+    if actor is None or target is None:
+        return False
+    if is_admin(actor):
+        return True
+    if is_admin(target):
+        return False
+    return {str(right) for right in target.rights} <= {str(right) for right in actor.rights}
+
+
 class RoleManager:
-    """Answers what a role may do and who may manage whom."""
+    """The built-in roles: what each may do, and who may manage whom."""
 
     def __init__(self, definitions):
         self._roles = {
-            definition["id"]: Role(
+            definition["id"]: BuiltinRole(
                 id=definition["id"],
                 name=definition["name"],
                 desc=definition["desc"],
-                priority=priority,
+                priority=priority + 1,
                 rights=frozenset(definition["rights"]),
             )
             for priority, definition in enumerate(definitions)
@@ -152,28 +180,49 @@ class RoleManager:
         """Highest priority first, as the roles are listed to people."""
         return iter(sorted(self._roles.values(), key=lambda role: -role.priority))
 
-    def get(self, role_id: str) -> Role:
+    def __contains__(self, key) -> bool:
+        return key in self._roles
+
+    def get(self, role_id: str) -> BuiltinRole:
         return self._roles[role_id]
 
     def choices(self) -> list[tuple[str, Promise]]:
         return [(role.id, role.name) for role in self]
 
     def with_right(self, right: Right) -> list[str]:
-        """The ids of the roles that hold ``right``."""
+        """The keys of the built-in roles that hold ``right``."""
         return [role.id for role in self if right in role.rights]
 
-    def can_manage(self, actor_role_id: str, target_role_id: str) -> bool:
-        """Whether a member of ``actor_role_id`` may grant, change or remove ``target_role_id``."""
-        actor, target = self.get(actor_role_id), self.get(target_role_id)
-        return actor.priority >= target.priority
+    def can_manage(self, actor, target) -> bool:
+        """``can_manage`` for roles or built-in keys."""
+        return can_manage(self._resolve(actor), self._resolve(target))
 
-    def manageable_by(self, actor_role_id: str) -> list[Role]:
-        return [role for role in self if self.can_manage(actor_role_id, role.id)]
+    def manageable_by(self, actor) -> list[BuiltinRole]:
+        return [role for role in self if self.can_manage(actor, role)]
+
+    def _resolve(self, role):
+        return self.get(role) if isinstance(role, str) else role
 
 
 roles = RoleManager(ROLES)
 
+# Starting points offered when an Admin creates a custom role (the roles page).
+SUGGESTED_ROLES = (
+    {
+        "id": "viewer",
+        "name": _("Viewer"),
+        "desc": _("Sees the applications and the members; changes nothing."),
+        "rights": {Right.VIEW_ORGANISATION, Right.VIEW_APPLICATIONS, Right.VIEW_MEMBERS},
+    },
+    {
+        "id": "billing",
+        "name": _("Billing only"),
+        "desc": _("Sees the invoices and consumption; pays nothing and changes nothing."),
+        "rights": {Right.VIEW_BILLING},
+    },
+)
+
 
 def role_choices() -> list[tuple[str, Promise]]:
-    """The roles as model field choices (a module-level function, so migrations can refer to it)."""
+    """The built-in roles as choices (a module-level function, so migrations can refer to it)."""
     return roles.choices()

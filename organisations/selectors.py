@@ -15,7 +15,7 @@ def memberships_for_switcher(*, user) -> list[Membership]:
     return list(
         Membership.objects.active()
         .filter(user=user)
-        .select_related("organisation")
+        .select_related("organisation", "role")
         .order_by("-organisation__is_personal", "organisation__name")
     )
 
@@ -46,11 +46,11 @@ def recent_activity(*, organisation, rights, limit: int = 10) -> list[Activity]:
 
 
 def members_list(*, organisation, query: str = "", without_two_factor: bool = False):
-    """The organisation's active members with their user and whether they have two-factor (``has_totp``)."""
+    """The organisation's members with their user and whether they have two-factor (``has_totp``); expired ones
+    too (``is_expired``: they get nothing, and are listed to be renewed or removed)."""
     members = (
-        Membership.objects.active()
-        .filter(organisation=organisation)
-        .select_related("user")
+        Membership.objects.filter(organisation=organisation)
+        .select_related("user", "role")
         .annotate(
             has_totp=Exists(Authenticator.objects.filter(user_id=OuterRef("user_id"), type=Authenticator.Type.TOTP))
         )
@@ -67,7 +67,7 @@ def pending_invitations(*, organisation) -> list:
     """The invitations still waiting for an answer, expired ones included (they can be resent or revoked)."""
     return list(
         Invitation.objects.filter(organisation=organisation, state=Invitation.State.PENDING, application=None)
-        .select_related("invited_by")
+        .select_related("invited_by", "role")
         .order_by("expires_at", "pk")
     )
 

@@ -23,21 +23,25 @@ from django.views.generic.base import ContextMixin, TemplateResponseMixin
 from console.navigation import sections_for
 
 from . import selectors, services
+from .access import organisation_roles
 from .forms import (
     ActivityFilterForm,
     ConfirmForm,
     DeleteOrganisationForm,
     InvitationForm,
     MemberFilterForm,
+    MemberRenewForm,
     MemberRoleForm,
     OrganisationForm,
+    RoleDeleteForm,
+    RoleForm,
     TwoFactorSettingForm,
 )
 from .keyset import in_chunks
 from .mixins import OrganisationMixin
-from .models import Invitation, Membership
+from .models import Invitation, Membership, Role
 from .pagination import CappedPaginator, PageNumberMixin
-from .roles import Right
+from .roles import RIGHT_DESCRIPTIONS, SUGGESTED_ROLES, Right
 
 
 def apply_validation_error(form, error: ValidationError) -> None:
@@ -229,6 +233,10 @@ def _base_url(request) -> str:
     return request.build_absolute_uri("/")
 
 
+# The rights with which a member acts on other members (or their invitations), according to their roles.
+MANAGING_RIGHTS = (Right.CHANGE_MEMBER_ROLES, Right.REMOVE_MEMBERS, Right.INVITE_MEMBERS)
+
+
 class MembersView(OrganisationMixin, PageNumberMixin, ListView):
     required_right = Right.VIEW_MEMBERS
     template_name = "organisations/members.html"
@@ -250,7 +258,8 @@ class MembersView(OrganisationMixin, PageNumberMixin, ListView):
 
     def get_context_data(self, **kwargs):
         kwargs["filter_form"] = self.filter_form
-        kwargs["manageable_role_ids"] = {role.id for role in self.access.manageable_roles()}
+        if any(self.access.has(right) for right in MANAGING_RIGHTS):
+            kwargs["manageable_role_ids"] = {role.pk for role in self.access.manageable_roles()}
         if self.access.has(Right.INVITE_MEMBERS):
             kwargs["invitations"] = selectors.pending_invitations(organisation=self.organisation)
         return super().get_context_data(**kwargs)
@@ -259,10 +268,16 @@ class MembersView(OrganisationMixin, PageNumberMixin, ListView):
 class MemberMixin:
     """A member of the URL's organisation, by the membership's id; members of other organisations are 404."""
 
+    # Removing or renewing a member also reaches an expired membership; changing a role does not.
+    include_expired = False
+
     @cached_property
     def target(self) -> Membership:
+        memberships = Membership.objects.select_related("user", "role")
         return get_object_or_404(
-            Membership.objects.active().select_related("user"), organisation=self.organisation, pk=self.kwargs["pk"]
+            memberships if self.include_expired else memberships.active(),
+            organisation=self.organisation,
+            pk=self.kwargs["pk"],
         )
 
     def get_context_data(self, **kwargs):
@@ -283,7 +298,7 @@ class MemberRoleView(OrganisationMixin, RecentAuthenticationMixin, MemberMixin, 
     def get_form_kwargs(self):
         kwargs = super().get_form_kwargs()
         kwargs["manageable_roles"] = self.access.manageable_roles()
-        kwargs.setdefault("initial", {})["role"] = self.target.role
+        kwargs.setdefault("initial", {})["role"] = self.target.role.choice_value
         return kwargs
 
     def form_valid(self, form):
@@ -298,13 +313,14 @@ class MemberRoleView(OrganisationMixin, RecentAuthenticationMixin, MemberMixin, 
             return self.form_invalid(form)
         messages.success(
             self.request,
-            _("%(email)s is now %(role)s.") % {"email": membership.user.email, "role": membership.role_definition},
+            _("%(email)s is now %(role)s.") % {"email": membership.user.email, "role": membership.role},
         )
         return redirect("organisations:members", slug=self.organisation.slug)
 
 
 class MemberRemoveView(OrganisationMixin, RecentAuthenticationMixin, MemberMixin, FormView):
     required_right = Right.REMOVE_MEMBERS
+    include_expired = True
     template_name = "organisations/member_remove.html"
     form_class = ConfirmForm
 
@@ -317,6 +333,28 @@ class MemberRemoveView(OrganisationMixin, RecentAuthenticationMixin, MemberMixin
             apply_validation_error(form, error)
             return self.form_invalid(form)
         messages.success(self.request, _("%(email)s has been removed.") % {"email": self.target.user.email})
+        return redirect("organisations:members", slug=self.organisation.slug)
+
+
+class MemberRenewView(OrganisationMixin, RecentAuthenticationMixin, MemberMixin, FormView):
+    """A temporary membership, expired or not, gets a new expiry (or none)."""
+
+    required_right = Right.CHANGE_MEMBER_ROLES
+    include_expired = True
+    template_name = "organisations/member_renew.html"
+    form_class = MemberRenewForm
+
+    def form_valid(self, form):
+        try:
+            services.membership_renew(
+                actor=self.request.user, membership=self.target, expires_at=form.cleaned_data["expires_at"]
+            )
+        except ValidationError as error:
+            if error.code == services.MEMBERSHIP_GONE:
+                return self.member_gone(error)
+            apply_validation_error(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, _("The access of %(email)s is renewed.") % {"email": self.target.user.email})
         return redirect("organisations:members", slug=self.organisation.slug)
 
 
@@ -407,6 +445,115 @@ class SecurityView(OrganisationMixin, RecentAuthenticationMixin, FormView):
             return self.form_invalid(form)
         messages.success(self.request, _("Security settings saved."))
         return redirect("organisations:security", slug=self.organisation.slug)
+
+
+# Roles
+
+
+class RolesView(OrganisationMixin, TemplateView):
+    """Every role of the organisation with its rights, as a matrix; Admins create, change and delete custom ones."""
+
+    required_right = Right.VIEW_MEMBERS
+    template_name = "organisations/roles.html"
+
+    def get_context_data(self, **kwargs):
+        kwargs["roles"] = organisation_roles(organisation=self.organisation)
+        kwargs["rights"] = list(RIGHT_DESCRIPTIONS.items())
+        kwargs["suggestions"] = SUGGESTED_ROLES
+        return super().get_context_data(**kwargs)
+
+
+class RoleCreateView(OrganisationMixin, FormView):
+    required_right = Right.CHANGE_MEMBER_ROLES
+    requires_role_editing = True
+    template_name = "organisations/role_form.html"
+    form_class = RoleForm
+
+    def get_initial(self):
+        start = next((s for s in SUGGESTED_ROLES if s["id"] == self.request.GET.get("start")), None)
+        if start is None:
+            return {}
+        return {"name": start["name"], "description": start["desc"], "rights": [r.value for r in start["rights"]]}
+
+    def form_valid(self, form):
+        try:
+            role = services.role_create(
+                actor=self.request.user,
+                organisation=self.organisation,
+                name=form.cleaned_data["name"],
+                description=form.cleaned_data["description"],
+                rights=form.cleaned_data["rights"],
+            )
+        except ValidationError as error:
+            apply_validation_error(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, _("Role “%(name)s” created.") % {"name": role})
+        return redirect("organisations:roles", slug=self.organisation.slug)
+
+
+class CustomRoleMixin:
+    """A custom role of the URL's organisation; built-in roles and other organisations' roles are 404."""
+
+    @cached_property
+    def role(self) -> Role:
+        return get_object_or_404(Role, organisation=self.organisation, pk=self.kwargs["role_id"], key__isnull=True)
+
+    def get_context_data(self, **kwargs):
+        kwargs["role"] = self.role
+        kwargs["member_count"] = Membership.objects.filter(role=self.role).count()
+        return super().get_context_data(**kwargs)
+
+
+class RoleUpdateView(OrganisationMixin, CustomRoleMixin, FormView):
+    required_right = Right.CHANGE_MEMBER_ROLES
+    requires_role_editing = True
+    template_name = "organisations/role_form.html"
+    form_class = RoleForm
+
+    def get_initial(self):
+        role = self.role
+        return {"name": role.name, "description": role.description, "rights": [r.value for r in role.rights]}
+
+    def form_valid(self, form):
+        try:
+            role = services.role_update(
+                actor=self.request.user,
+                role=self.role,
+                name=form.cleaned_data["name"],
+                description=form.cleaned_data["description"],
+                rights=form.cleaned_data["rights"],
+            )
+        except ValidationError as error:
+            apply_validation_error(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, _("Role “%(name)s” saved.") % {"name": role})
+        return redirect("organisations:roles", slug=self.organisation.slug)
+
+
+class RoleDeleteView(OrganisationMixin, CustomRoleMixin, FormView):
+    required_right = Right.CHANGE_MEMBER_ROLES
+    requires_role_editing = True
+    template_name = "organisations/role_delete.html"
+    form_class = RoleDeleteForm
+
+    def get_form_kwargs(self):
+        others = [role for role in organisation_roles(organisation=self.organisation) if role.pk != self.role.pk]
+        in_use = (
+            Membership.objects.filter(role=self.role).exists() or Invitation.objects.filter(role=self.role).exists()
+        )
+        return {**super().get_form_kwargs(), "role": self.role, "other_roles": others, "in_use": in_use}
+
+    def form_valid(self, form):
+        name = str(self.role)
+        try:
+            services.role_delete(
+                actor=self.request.user, role=self.role, replacement=form.cleaned_data["replacement"] or None
+            )
+        except ValidationError as error:
+            apply_validation_error(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, _("Role “%(name)s” deleted.") % {"name": name})
+        return redirect("organisations:roles", slug=self.organisation.slug)
 
 
 class ActivityFilterMixin:
@@ -537,7 +684,7 @@ class InvitationView(TemplateView):
         context = self.get_context_data(
             invitation=invitation,
             organisation=invitation.organisation,
-            role=invitation.role_definition,
+            role=invitation.role,
             is_invitee=is_invitee,
             # Told before anyone signs up or accepts: the inviter may no longer give this access.
             inviter_refusal=services.invitation_inviter_refusal(invitation),
@@ -590,7 +737,7 @@ def accepted_message(invitation: Invitation) -> str:
         return _("“%(name)s” is now shared with you.") % {"name": invitation.application.name}
     return _("Welcome to “%(name)s”: you are %(role)s.") % {
         "name": invitation.organisation.name,
-        "role": invitation.role_definition.name,
+        "role": invitation.role,
     }
 
 

@@ -24,13 +24,18 @@ from django.core import mail
 from django.db import transaction
 from django.test import TestCase
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from hypothesis import HealthCheck, example, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
+from hypothesis.extra.django import TestCase as HypothesisTestCase
 
 from apps import services as app_services
 from apps.access import Capability, capabilities_from_level, capabilities_from_rights
 from billing import services as billing_services
+from console.navigation import SECTIONS
 from organisations import services as organisation_services
 from organisations.models import Membership
-from organisations.roles import ACCOUNTING, ADMIN, DEVELOPER, MANAGER, Right, roles
+from organisations.roles import ACCOUNTING, ADMIN, DEVELOPER, MANAGER, SUGGESTED_ROLES, Right, is_admin, roles
 from tests.accounts.factories import PASSWORD, UserFactory
 from tests.apps.factories import (
     AddonFactory,
@@ -78,6 +83,7 @@ class Member:
     right: Right | None
     methods: frozenset = GET_ONLY
     post_right: Right | None = None  # when a POST asks for more than seeing the page
+    admin_only: bool = False  # the pages that change the organisation's roles: its Admins only
 
 
 @dataclass(frozen=True)
@@ -117,6 +123,10 @@ CONSOLE = {
     "organisations:settings": Member(R.CHANGE_ORGANISATION, BOTH),
     "organisations:security": Member(R.MANAGE_SECURITY, BOTH),
     "organisations:delete": Member(R.DELETE_ORGANISATION, BOTH),
+    "organisations:roles": Member(R.VIEW_MEMBERS),
+    "organisations:role_create": Member(R.CHANGE_MEMBER_ROLES, BOTH, admin_only=True),
+    "organisations:role_update": Member(R.CHANGE_MEMBER_ROLES, BOTH, admin_only=True),
+    "organisations:role_delete": Member(R.CHANGE_MEMBER_ROLES, BOTH, admin_only=True),
     "organisations:activity": Member(R.VIEW_ACTIVITY),
     "organisations:activity_export": Member(R.VIEW_ACTIVITY),
     "organisations:leave": Member(None, BOTH),
@@ -125,6 +135,7 @@ CONSOLE = {
     "organisations:invite": Member(R.INVITE_MEMBERS, BOTH),
     "organisations:member_role": Member(R.CHANGE_MEMBER_ROLES, BOTH),
     "organisations:member_remove": Member(R.REMOVE_MEMBERS, BOTH),
+    "organisations:member_renew": Member(R.CHANGE_MEMBER_ROLES, BOTH),
     "organisations:invitation_resend": Member(R.INVITE_MEMBERS, POST_ONLY),
     "organisations:invitation_revoke": Member(R.INVITE_MEMBERS, POST_ONLY),
     "organisations:invitation": InvitationLink(),
@@ -211,10 +222,10 @@ def role_of(persona):
     return roles.get(persona) if persona in ROLE_IDS else None
 
 
-def capabilities(persona: str, *, shared: bool) -> frozenset:
+def capabilities(persona: str, *, shared: bool, role=None) -> frozenset:
     """What ``persona`` may do on an application of the organisation (``shared``: the one granted to grantees)."""
     found = set()
-    role = role_of(persona)
+    role = role or role_of(persona)
     if role is not None:
         found |= capabilities_from_rights({right.value for right in role.rights})
     if persona in LEVELS and shared:
@@ -222,7 +233,7 @@ def capabilities(persona: str, *, shared: bool) -> frozenset:
     return frozenset(found)
 
 
-def expected(entry, persona: str, method: str, variant: str):
+def expected(entry, persona: str, method: str, variant: str, role=None):
     """The outcome for ``persona`` asking ``entry`` with ``method``, in ``variant`` (see ``Matrix.variants``)."""
     if isinstance(entry, Public):
         return OK if method in entry.methods else NOT_ALLOWED
@@ -236,12 +247,14 @@ def expected(entry, persona: str, method: str, variant: str):
         return OK if method in entry.methods else NOT_ALLOWED
     if variant == "foreign organisation":
         return NOT_FOUND  # nobody here belongs to the other organisation
-    role = role_of(persona)
+    role = role or role_of(persona)
     if isinstance(entry, Member):
         if role is None:
             return NOT_FOUND  # outsiders and grantees cannot learn the organisation's pages exist
         right = entry.post_right if method == POST and entry.post_right else entry.right
         if right is not None and not role.has_right(right):
+            return FORBIDDEN
+        if entry.admin_only and not is_admin(role):
             return FORBIDDEN
         if method not in entry.methods:
             return NOT_ALLOWED
@@ -251,7 +264,7 @@ def expected(entry, persona: str, method: str, variant: str):
         return NOT_FOUND
     if variant == "foreign objects":
         return NOT_FOUND  # the application is looked up within the organisation before anything else
-    held = capabilities(persona, shared=variant != "unshared application")
+    held = capabilities(persona, shared=variant != "unshared application", role=role)
     if C.VIEW not in held:
         return FORBIDDEN if role is not None else NOT_FOUND
     needed = entry.post_capability if method == POST and entry.post_capability else entry.capability
@@ -300,6 +313,7 @@ class World:
     unshared: Bundle
     membership: object  # a Developer the people with the right may change or remove
     invitation: object  # a pending invitation to the organisation
+    role: object  # a custom role, held by a member
     addon: object
     invoice: object
     card: object
@@ -339,6 +353,13 @@ def build_world(slug: str, **people) -> World:
         role=DEVELOPER,
         base_url="http://testserver/",
     )
+    viewer = organisation_services.role_create(
+        actor=admin,
+        organisation=organisation,
+        name=str(SUGGESTED_ROLES[0]["name"]),
+        rights=SUGGESTED_ROLES[0]["rights"],
+    )
+    MembershipFactory(organisation=organisation, role=viewer)
     shared = _bundle(organisation, admin, f"{slug}-shop")
     for day in range(1, 11):
         usage_of(shared.application, date(2026, 9, day), 24)
@@ -351,6 +372,7 @@ def build_world(slug: str, **people) -> World:
         unshared=_bundle(organisation, admin, f"{slug}-intranet"),
         membership=target,
         invitation=invitation,
+        role=viewer,
         addon=AddonFactory(organisation=organisation, name=f"{slug}-db"),
         invoice=invoice,
         card=CardFactory(organisation=organisation),
@@ -371,7 +393,7 @@ def fill(route: str, name: str, *, slug_of: World, app: Bundle, leaf: Bundle, ob
             value = objects.invitation.pk
         elif kwarg in {"variable_id", "domain_id", "deployment_id", "grant_id", "invitation_id"}:
             value = getattr(leaf, kwarg.removesuffix("_id")).pk
-        elif kwarg in {"addon_id", "invoice_id"}:
+        elif kwarg in {"addon_id", "invoice_id", "role_id"}:
             value = getattr(objects, kwarg.removesuffix("_id")).pk
         elif kwarg == "method_id":
             value = objects.card.pk
@@ -589,3 +611,49 @@ class Elsewhere(TestCase):
         assert response.status_code == 302
         assert response["Location"] == reverse("account_login")
         assert response.cookies["django_language"].value == "fr"
+
+
+# Custom roles: for generated sets of rights, every URL's outcome follows the role's rights.
+
+
+def expected_for_role(name: str, entry, method: str, variant: str, role):
+    """``expected`` for a member holding ``role``; the organisation's address leads to the first section the role
+    may use (the sections' rights as this table says them), and is refused when there is none."""
+    if name == "organisations:entry" and variant == "own":
+        sections = [CONSOLE[section.url_name].right for section in SECTIONS if section.url_name in CONSOLE]
+        return OK if any(role.has_right(right) for right in sections) else FORBIDDEN
+    return expected(entry, "custom", method, variant, role=role)
+
+
+class CustomRoleMatrix(MatrixWorld, HypothesisTestCase):
+    """Every URL of the organisation, GET and POST, with our objects and another organisation's, as a member of a
+    custom role with generated rights."""
+
+    @hypothesis_settings(max_examples=3, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @example(rights=set())
+    @example(rights=set(SUGGESTED_ROLES[0]["rights"]))
+    @example(rights=set(SUGGESTED_ROLES[1]["rights"]))
+    @given(rights=st.sets(st.sampled_from(list(Right))))
+    def test_every_url_follows_the_rights_of_a_custom_role(self, rights):
+        role = organisation_services.role_create(
+            actor=None, organisation=self.acme.organisation, name="Generated", rights=rights, by_staff=True
+        )
+        user = UserFactory()
+        MembershipFactory(organisation=self.acme.organisation, role=role, user=user)
+        self.client.force_login(user)
+        assert self.client.post(reverse("account_reauthenticate"), {"password": PASSWORD}).status_code == 302
+        mismatches, cells = [], 0
+        for name, route in console_routes():
+            entry = CONSOLE[name]
+            if not isinstance(entry, Member | OnApplication):
+                continue
+            for variant, sources in Matrix.variants(self, route, entry):
+                url = reverse(name, kwargs=fill(route, name, **sources))
+                for method in (GET, POST):
+                    want = expected_for_role(name, entry, method, variant, role)
+                    got = outcome(self.send(method, url))
+                    cells += 1
+                    if got != want:
+                        mismatches.append(f"{method:4} {name:34} {variant:22} expected {want}, got {got}")
+        assert not mismatches, f"\nrights {sorted(rights)}\n" + "\n".join(mismatches)
+        assert cells > 200

@@ -35,7 +35,14 @@ from apps.models import (
     EnvironmentVariable,
 )
 from billing.models import BillingProfile, Invoice, Payment, PaymentMethod
-from organisations.models import Activity, Invitation, Membership, Organisation, OrganisationUserObjectPermission
+from organisations.models import (
+    Activity,
+    Invitation,
+    Membership,
+    Organisation,
+    OrganisationUserObjectPermission,
+    Role,
+)
 from organisations.roles import ADMIN, ROLES, roles
 from tests.accounts.factories import PASSWORD, UserFactory
 from tests.apps.factories import GrantFactory
@@ -125,7 +132,7 @@ def snapshot() -> dict:
 
 
 def organisations_with_an_admin() -> set[int]:
-    return set(Membership.objects.filter(role=roles.top.id).values_list("organisation_id", flat=True))
+    return set(Membership.objects.filter(role__key=roles.top.key).values_list("organisation_id", flat=True))
 
 
 def refused(response) -> bool:
@@ -138,16 +145,11 @@ def refused(response) -> bool:
 
 
 def assert_guardian_rows_follow_roles_and_grants():
+    # No per-member copy of the rights: they are the roles' (group permissions), which the forms never change.
+    assert not OrganisationUserObjectPermission.objects.exists(), "a per-member copy of organisation rights"
     rights = {role["id"]: {right.value for right in role["rights"]} for role in ROLES}
-    expected = {
-        (user_id, organisation_id, codename)
-        for user_id, organisation_id, role in Membership.objects.values_list("user_id", "organisation_id", "role")
-        for codename in rights[role]
-    }
-    actual = set(
-        OrganisationUserObjectPermission.objects.values_list("user_id", "content_object_id", "permission__codename")
-    )
-    assert actual == expected, "organisation rights out of step with the memberships"
+    for role in Role.objects.filter(key__isnull=False):
+        assert {right.value for right in role.rights} == rights[role.key], "a built-in role's rights changed"
     expected = {
         (user_id, application_id, codename)
         for user_id, application_id, level in ApplicationGrant.objects.values_list("user_id", "application_id", "level")

@@ -37,7 +37,7 @@ class TestInvitationToOneApplication:
         response = invite(client, application)
         assert response.status_code == 302
         invitation = Invitation.objects.get()
-        assert (invitation.application, invitation.application_level, invitation.role) == (application, "deploy", "")
+        assert (invitation.application, invitation.application_level, invitation.role) == (application, "deploy", None)
         assert not ApplicationGrant.objects.exists()
         assert len(mailoutbox) == 1 and mailoutbox[0].to == [EMAIL]
         assert "shop-front" in mailoutbox[0].subject + mailoutbox[0].body
@@ -202,7 +202,7 @@ class TestGrantsAreForPeopleOutsideTheOrganisation:
         )
         client.force_login(person)
         client.post(reverse("organisations:invitation_accept", kwargs={"token": token_from(mailoutbox[-1])}))
-        assert Membership.objects.get(organisation=application.organisation, user=person).role == ACCOUNTING
+        assert Membership.objects.get(organisation=application.organisation, user=person).role.key == ACCOUNTING
         assert not ApplicationGrant.objects.filter(user=person).exists()
         assert not person.has_perm("apps.view_application", application)
         entry = Activity.objects.get(verb="grant.ended_on_joining")

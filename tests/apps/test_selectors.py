@@ -9,8 +9,9 @@ from apps import selectors
 from apps.access import LEVEL_PERMISSIONS, Capability
 from apps.models import Application, ApplicationGrant, ApplicationUserObjectPermission, Deployment
 from billing.models import Flavor
-from organisations.models import Membership, OrganisationUserObjectPermission
-from organisations.roles import ACCOUNTING, ADMIN, DEVELOPER, MANAGER, roles
+from organisations.models import Membership
+from organisations.roles import ACCOUNTING, ADMIN, DEVELOPER, MANAGER
+from tests.organisations.factories import role_of
 
 from .factories import GrantFactory
 
@@ -46,15 +47,9 @@ def add_people(organisation, application, count: int, offset: int) -> None:
     """``count`` members (rights synced) and ``count`` grantees of ``application``, in bulk."""
     User = get_user_model()
     users = User.objects.bulk_create(User(email=f"bulk{offset + n}@example.com") for n in range(2 * count))
-    role_ids = [ADMIN, MANAGER, DEVELOPER, ACCOUNTING]
-    memberships = Membership.objects.bulk_create(
+    role_ids = [role_of(organisation, key) for key in (ADMIN, MANAGER, DEVELOPER, ACCOUNTING)]
+    Membership.objects.bulk_create(
         Membership(organisation=organisation, user=user, role=role_ids[n % 4]) for n, user in enumerate(users[:count])
-    )
-    org_permissions = {p.codename: p for p in Permission.objects.filter(content_type__model="organisation")}
-    OrganisationUserObjectPermission.objects.bulk_create(
-        OrganisationUserObjectPermission(user=m.user, content_object=organisation, permission=org_permissions[right])
-        for m in memberships
-        for right in roles.get(m.role).rights
     )
     levels = list(LEVEL_PERMISSIONS)
     grants = ApplicationGrant.objects.bulk_create(
@@ -130,7 +125,7 @@ class TestWhoHasAccess:
         assert entries[other_user].role is None
         assert entries[other_user].capabilities == {Capability.VIEW, Capability.DEPLOY, Capability.OPERATE}
         # A member's grant (left from before they joined) gives nothing: listed, so that it can be revoked.
-        assert entries[accountant].role.id == ACCOUNTING and entries[accountant].grant is not None
+        assert entries[accountant].role.key == ACCOUNTING and entries[accountant].grant is not None
         assert entries[accountant].capabilities == frozenset()
         assert "direct access" not in str(entries[accountant].reasons)
 
@@ -160,17 +155,22 @@ class TestWhoHasAccessPages:
         rows = [row for row in selectors.people_with_access(application=application) if row["user_id"] == accountant.pk]
         assert rows == [{"user_id": accountant.pk, "is_member": True, "email": accountant.email}]
         (entry,) = selectors.access_entries(application=application, user_ids=[accountant.pk])
-        assert entry.role.id == ACCOUNTING and entry.capabilities == frozenset() and entry.grant is not None
+        assert entry.role.key == ACCOUNTING and entry.capabilities == frozenset() and entry.grant is not None
 
-    def test_rights_through_a_group_count(self, organisation, member, application):
+    def test_only_the_rights_of_the_role_count(self, organisation, member, application):
         from django.contrib.auth.models import Group
         from guardian.shortcuts import assign_perm
 
         accountant = member(ACCOUNTING)  # no right to see applications by role
         assert accountant.pk not in [row["user_id"] for row in selectors.people_with_access(application=application)]
+        # A right given outside the role (to the user, to another group of theirs) gives nothing.
         group = Group.objects.create(name="viewers")
         group.user_set.add(accountant)
         assign_perm("view_applications", group, organisation)
+        assign_perm("view_applications", accountant, organisation)
+        assert accountant.pk not in [row["user_id"] for row in selectors.people_with_access(application=application)]
+        # The role's rights, changed by staff in guardian's admin, hold for everyone with the role.
+        assign_perm("view_applications", role_of(organisation, ACCOUNTING).group, organisation)
         rows = [row for row in selectors.people_with_access(application=application) if row["user_id"] == accountant.pk]
         assert rows == [{"user_id": accountant.pk, "is_member": True, "email": accountant.email}]
         (entry,) = selectors.access_entries(application=application, user_ids=[accountant.pk])

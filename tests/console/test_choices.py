@@ -5,7 +5,7 @@ from django.template import Context, Template
 from django.utils import translation
 
 from apps.models import Application
-from organisations.models import Membership
+from organisations.models import Role
 from organisations.roles import ADMIN
 
 
@@ -22,7 +22,9 @@ def test_application_choices(field):
                 assert render(application, field) == str(getattr(application, f"get_{field}_display")())
 
 
-def test_an_unknown_value_shows_itself_and_roles_read_like_the_model():
+def test_an_unknown_value_shows_itself_and_built_in_roles_read_like_the_model():
     assert render(Application(state="made-up"), "state") == "made-up"
-    membership = Membership(role=ADMIN)
-    assert render(membership, "role") == membership.get_role_display()
+    role = Role(key=ADMIN)
+    for language in ("en", "fr"):
+        with translation.override(language):
+            assert render(role, "key") == role.get_key_display() == str(role)

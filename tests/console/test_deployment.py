@@ -108,7 +108,7 @@ class TestDemoData:
         call_command("seed_demo", stdout=open(os.devnull, "w"))  # noqa: SIM115
         call_command("seed_demo", stdout=open(os.devnull, "w"))  # noqa: SIM115
         acme = Organisation.objects.get(name="Acme Web Agency")
-        roles_by_email = dict(Membership.objects.filter(organisation=acme).values_list("user__email", "role"))
+        roles_by_email = dict(Membership.objects.filter(organisation=acme).values_list("user__email", "role__key"))
         assert roles_by_email == {
             "admin@acme.example": ADMIN,
             "manager@acme.example": MANAGER,

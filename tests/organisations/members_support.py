@@ -12,6 +12,7 @@ from organisations import services
 from organisations.models import Membership
 from organisations.roles import DEVELOPER
 from tests.accounts.factories import PASSWORD
+from tests.organisations.factories import role_of
 
 SIGN_IN = "/accounts/login/"
 WHO = ["anonymous", "outsider", "ADMIN", "MANAGER", "DEVELOPER", "ACCOUNTING"]
@@ -64,6 +65,7 @@ def add_members(organisation, count, *, role=DEVELOPER, with_totp_every=2):
     users = User.objects.bulk_create(
         User(email=f"bulk{start + i}@example.com", name=f"Bulk Member {start + i}", password="!") for i in range(count)
     )
+    role = role_of(organisation, role)
     Membership.objects.bulk_create(Membership(organisation=organisation, user=user, role=role) for user in users)
     Authenticator.objects.bulk_create(
         Authenticator(user=user, type=Authenticator.Type.TOTP, data={"secret": "x"})

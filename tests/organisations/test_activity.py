@@ -282,7 +282,10 @@ def test_each_role_sees_exactly_the_entries_its_rights_cover_on_the_page_and_in_
     expected = sorted(verb for verb in VERB_LABELS if verb_right(verb) in rights)
     client.force_login(member(role_id))
     page = client.get(url("activity"), {"page": 1})
-    assert sorted(verbs_shown(page)) == expected
+    shown = verbs_shown(page)
+    if page.context["page_obj"].has_next():  # more kinds of entry than a page holds
+        shown += verbs_shown(client.get(url("activity"), {"page": 2}))
+    assert sorted(shown) == expected
     verbs_offered = [value for value, _label in page.context["filter_form"].fields["verb"].choices][1:]
     assert verbs_offered == expected
     rows = list(csv.reader(io.StringIO(client.get(url("activity_export")).getvalue().decode())))

@@ -13,7 +13,15 @@ from apps.runtime import Outcome, SimulatedOrchestrator
 from billing import services as billing_services
 from billing.models import BillingProfile, Credit, Invoice, PaymentMethod, UsageRecord
 from organisations import services
-from organisations.models import Activity, Invitation, Membership, Organisation, OrganisationUserObjectPermission
+from organisations.models import (
+    Activity,
+    Invitation,
+    Membership,
+    Organisation,
+    OrganisationGroupObjectPermission,
+    OrganisationUserObjectPermission,
+    Role,
+)
 from organisations.roles import ADMIN, DEVELOPER, MANAGER
 from tests.apps.factories import AddonFactory, ApplicationFactory, DomainFactory, GrantFactory, VariableFactory
 from tests.billing.factories import BillingProfileFactory, CardFactory, usage_of
@@ -142,6 +150,9 @@ def test_deleting_removes_people_and_resources_and_keeps_the_records(
     assert organisation.is_deleted
     assert not Membership.objects.filter(organisation=organisation).exists()
     assert not OrganisationUserObjectPermission.objects.filter(content_object_id=organisation.pk).exists()
+    # Its roles go, and the groups that held their rights.
+    assert not Role.objects.filter(organisation=organisation).exists()
+    assert not OrganisationGroupObjectPermission.objects.filter(content_object_id=organisation.pk).exists()
     assert not Invitation.objects.filter(organisation=organisation).exists()
     assert not Application.objects.filter(organisation=organisation).exists()
     assert not Addon.objects.filter(organisation=organisation).exists()

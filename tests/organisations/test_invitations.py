@@ -16,7 +16,7 @@ from organisations import services
 from organisations.models import Activity, Invitation, Membership
 from organisations.roles import ACCOUNTING, ADMIN, DEVELOPER, MANAGER
 from tests.accounts.factories import PASSWORD, UserFactory
-from tests.organisations.factories import OrganisationFactory
+from tests.organisations.factories import MembershipFactory, OrganisationFactory
 from tests.organisations.members_support import (
     WHO,
     invitation_url,
@@ -76,7 +76,7 @@ class TestInvite:
             (MANAGER, ADMIN, 200),  # not among the Manager's choices: a form error
             (MANAGER, MANAGER, 302),
             (MANAGER, DEVELOPER, 302),
-            (MANAGER, ACCOUNTING, 302),
+            (MANAGER, ACCOUNTING, 200),  # billing rights the Manager does not hold
             (DEVELOPER, DEVELOPER, 403),
             (ACCOUNTING, ACCOUNTING, 403),
             ("outsider", DEVELOPER, 404),
@@ -87,7 +87,7 @@ class TestInvite:
         client, _ = user_as(who)
         response = client.post(url("invite"), {"email": INVITED, "role": role})
         assert outcome(response) == expected
-        written = Invitation.objects.filter(organisation=organisation, email=INVITED, role=role).exists()
+        written = Invitation.objects.filter(organisation=organisation, email=INVITED, role__key=role).exists()
         assert written is (expected == 302)
         assert len(mail.outbox) == (1 if expected == 302 else 0)
 
@@ -153,8 +153,7 @@ class TestInvite:
         assert not Invitation.objects.filter(email="c@example.com").exists() and len(mail.outbox) == 2
         # Another organisation has its own count.
         other = OrganisationFactory()
-        Membership.objects.create(organisation=other, user=admin, role=ADMIN)
-        services.membership_sync_rights(Membership.objects.get(organisation=other, user=admin))
+        MembershipFactory(organisation=other, user=admin, role=ADMIN)
         invite(actor=admin, organisation=other, email="c@example.com", role=DEVELOPER)
 
     def test_invitations_are_rate_limited_per_inviter(self, settings, client, organisation, admin, member):
@@ -188,7 +187,7 @@ class TestLifecycle:
         response = client.post(invitation_url(token, "invitation_accept"))
         assert response.status_code == 302 and response["Location"] == url("entry")
         membership = Membership.objects.get(organisation=organisation, user=invited)
-        assert membership.role == MANAGER and membership.invited_by == admin
+        assert membership.role.key == MANAGER and membership.invited_by == admin
         invitation = Invitation.objects.get()
         assert invitation.state == Invitation.State.ACCEPTED and invitation.accepted_by == invited
         assert invitation.accepted_at is not None
@@ -233,7 +232,7 @@ class TestLifecycle:
         _, token = invite(actor=admin, organisation=organisation, email=INVITED, role=DEVELOPER)
         client.force_login(outsider)
         client.post(invitation_url(token, "invitation_accept"))
-        assert Membership.objects.filter(user=outsider, organisation=organisation, role=DEVELOPER).exists()
+        assert Membership.objects.filter(user=outsider, organisation=organisation, role__key=DEVELOPER).exists()
 
     def test_accepting_requires_signing_in(self, client, organisation, admin):
         _, token = invite(actor=admin, organisation=organisation, email=INVITED, role=DEVELOPER)
@@ -315,7 +314,7 @@ class TestLifecycle:
             follow=True,
         )
         assert response.status_code == 200
-        user = Membership.objects.get(organisation=organisation, role=ACCOUNTING).user
+        user = Membership.objects.get(organisation=organisation, role__key=ACCOUNTING).user
         assert user.email == INVITED
         assert user.name == "Invited Person"
         assert EmailAddress.objects.get(user=user, email=INVITED).verified
@@ -393,8 +392,7 @@ class TestResendAndRevoke:
     def test_another_organisations_invitation_is_not_found(self, client, organisation, admin):
         other = OrganisationFactory()
         other_admin = UserFactory()
-        membership = Membership.objects.create(organisation=other, user=other_admin, role=ADMIN)
-        services.membership_sync_rights(membership)
+        MembershipFactory(organisation=other, user=other_admin, role=ADMIN)
         invitation, _ = invite(actor=other_admin, organisation=other, email=INVITED, role=DEVELOPER)
         client.force_login(admin)
         assert client.post(url("invitation_revoke", pk=invitation.pk)).status_code == 404
@@ -457,7 +455,7 @@ class TestRaces:
     def setting(self):
         organisation = OrganisationFactory(slug="race")
         admin = UserFactory()
-        services.membership_sync_rights(Membership.objects.create(organisation=organisation, user=admin, role=ADMIN))
+        MembershipFactory(organisation=organisation, user=admin, role=ADMIN)
         return organisation, admin
 
     @pytest.mark.parametrize("attempt", range(3))
@@ -488,9 +486,7 @@ class TestRaces:
     def test_the_same_address_invited_twice_at_once_gets_one_invitation(self, setting, member, attempt):
         organisation, admin = setting
         other_admin = UserFactory()
-        services.membership_sync_rights(
-            Membership.objects.create(organisation=organisation, user=other_admin, role=ADMIN)
-        )
+        MembershipFactory(organisation=organisation, user=other_admin, role=ADMIN)
         errors = _race(
             lambda: invite(actor=admin, organisation=organisation, email=INVITED, role=DEVELOPER),
             lambda: invite(actor=other_admin, organisation=organisation, email=INVITED, role=MANAGER),
@@ -508,7 +504,7 @@ class TestTheInviterMustStillBeAbleToGrant:
         response = client.post(invitation_url(token, "invitation_accept"), follow=True)
         assert "may no longer give this access" in response.content.decode()
         assert (
-            not Membership.objects.filter(user=response.wsgi_request.user, role=MANAGER)
+            not Membership.objects.filter(user=response.wsgi_request.user, role__key=MANAGER)
             .exclude(organisation__is_personal=True)
             .exists()
         )
@@ -579,7 +575,7 @@ class TestTheInviterMustStillBeAbleToGrant:
         assert invitation.invited_by == admin
         client.force_login(UserFactory(email=self.SECOND))
         client.post(invitation_url(token_from(mail.outbox[-1]), "invitation_accept"))
-        assert Membership.objects.get(organisation=organisation, user__email=self.SECOND).role == MANAGER
+        assert Membership.objects.get(organisation=organisation, user__email=self.SECOND).role.key == MANAGER
 
     def test_signing_up_through_the_link_is_refused_too(self, client, organisation, admin, member):
         manager = member(MANAGER)
@@ -603,7 +599,7 @@ class TestTheInviterMustStillBeAbleToGrant:
         )
         client.force_login(UserFactory(email=self.SECOND))
         client.post(invitation_url(token_from(mail.outbox[-1]), "invitation_accept"))
-        assert Membership.objects.get(organisation=organisation, user__email=self.SECOND).role == ADMIN
+        assert Membership.objects.get(organisation=organisation, user__email=self.SECOND).role.key == ADMIN
 
     def test_the_service_refuses_it(self, organisation, admin, member):
         manager = member(MANAGER)
@@ -636,7 +632,7 @@ class TestSignUpWhenAnotherAccountHasTheAddress:
         _, response = self.sign_up_through_the_link(client, organisation, admin)
         user = response.wsgi_request.user
         assert user.is_authenticated and user.email == INVITED
-        assert Membership.objects.get(organisation=organisation, user=user).role == DEVELOPER
+        assert Membership.objects.get(organisation=organisation, user=user).role.key == DEVELOPER
         assert EmailAddress.objects.get(email=INVITED).user == user
         assert EmailAddress.objects.get(email=INVITED).verified
         # The other account's claim, which proved nothing, is dropped; the rest of it is untouched.

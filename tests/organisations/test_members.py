@@ -90,8 +90,9 @@ class TestMembersPage:
         client.force_login(admin)
         assert "elsewhere@example.com" not in client.get(url("members")).content.decode()
 
-    # session, user, memberships with the rights, the page and its count (+ the pending invitations for an Admin)
-    @pytest.mark.parametrize(("role", "queries"), [(ADMIN, 6), (DEVELOPER, 5)])
+    # session, user, memberships with the rights, the page and its count (+ the roles they may manage and the
+    # pending invitations for an Admin)
+    @pytest.mark.parametrize(("role", "queries"), [(ADMIN, 7), (DEVELOPER, 5)])
     def test_query_count_does_not_grow_with_the_members(
         self, client, organisation, member, role, queries, django_assert_num_queries
     ):
@@ -114,8 +115,9 @@ ROLE_CHANGES = [
     (ADMIN, DEVELOPER, ADMIN, True),
     (ADMIN, ACCOUNTING, DEVELOPER, True),
     (MANAGER, DEVELOPER, MANAGER, True),
-    (MANAGER, ACCOUNTING, DEVELOPER, True),
-    (MANAGER, MANAGER, ACCOUNTING, True),
+    # A Manager holds no billing right: they cannot grant, change or take the Accountant's.
+    (MANAGER, ACCOUNTING, DEVELOPER, False),
+    (MANAGER, MANAGER, ACCOUNTING, False),
     (MANAGER, ADMIN, MANAGER, False),
     (MANAGER, DEVELOPER, ADMIN, False),
 ]
@@ -130,10 +132,10 @@ class TestChangeRole:
         response = client.post(url("member_role", pk=target.pk), {"role": new_role})
         target.refresh_from_db()
         if allowed:
-            assert response.status_code == 302 and target.role == new_role
+            assert response.status_code == 302 and target.role.key == new_role
             assert Activity.objects.filter(verb="member.role_changed", actor=actor).exists()
         else:
-            assert response.status_code == 200 and target.role == target_role
+            assert response.status_code == 200 and target.role.key == target_role
             assert not Activity.objects.filter(verb="member.role_changed").exists()
 
     @pytest.mark.parametrize("who", WHO)
@@ -144,11 +146,11 @@ class TestChangeRole:
             reauthenticate(client)
         expected = {"anonymous": "sign-in", "outsider": 404, ADMIN: 200, MANAGER: 200}.get(who, 403)
         assert outcome(client.get(url("member_role", pk=target.pk))) == expected
-        assert outcome(client.post(url("member_role", pk=target.pk), {"role": ACCOUNTING})) == (
+        assert outcome(client.post(url("member_role", pk=target.pk), {"role": MANAGER})) == (
             302 if expected == 200 else expected
         )
         target.refresh_from_db()
-        assert (target.role == ACCOUNTING) is (expected == 200)
+        assert (target.role.key == MANAGER) is (expected == 200)
 
     def test_the_last_admin_cannot_be_demoted(self, client, organisation, member):
         admin = member(ADMIN)
@@ -158,21 +160,21 @@ class TestChangeRole:
         assert response.status_code == 200
         assert "Appoint another Admin first" in response.content.decode()
         own.refresh_from_db()
-        assert own.role == ADMIN
+        assert own.role.key == ADMIN
 
     def test_a_member_of_another_organisation_is_not_found(self, client, organisation, member):
         elsewhere = MembershipFactory(organisation=OrganisationFactory(), role=DEVELOPER)
         signed_in(client, member(ADMIN))
         assert client.post(url("member_role", pk=elsewhere.pk), {"role": ACCOUNTING}).status_code == 404
         elsewhere.refresh_from_db()
-        assert elsewhere.role == DEVELOPER
+        assert elsewhere.role.key == DEVELOPER
 
     def test_an_unknown_role_is_a_form_error(self, client, organisation, member):
         target = Membership.objects.get(organisation=organisation, user=member(DEVELOPER))
         signed_in(client, member(ADMIN))
         assert client.post(url("member_role", pk=target.pk), {"role": "OWNER"}).status_code == 200
         target.refresh_from_db()
-        assert target.role == DEVELOPER
+        assert target.role.key == DEVELOPER
 
     def test_a_role_change_asks_for_recent_authentication(self, client, organisation, member):
         target = Membership.objects.get(organisation=organisation, user=member(DEVELOPER))
@@ -180,11 +182,11 @@ class TestChangeRole:
         response = client.post(url("member_role", pk=target.pk), {"role": MANAGER})
         assert response.status_code == 302 and response["Location"].startswith("/accounts/reauthenticate/")
         target.refresh_from_db()
-        assert target.role == DEVELOPER
+        assert target.role.key == DEVELOPER
         # Once signed in again, allauth carries out the interrupted request.
         client.post(response["Location"], {"password": PASSWORD})
         target.refresh_from_db()
-        assert target.role == MANAGER
+        assert target.role.key == MANAGER
 
     def test_a_wrong_password_changes_nothing(self, client, organisation, member):
         target = Membership.objects.get(organisation=organisation, user=member(DEVELOPER))
@@ -192,7 +194,7 @@ class TestChangeRole:
         response = client.post(url("member_role", pk=target.pk), {"role": MANAGER})
         client.post(response["Location"], {"password": "wrong"})
         target.refresh_from_db()
-        assert target.role == DEVELOPER
+        assert target.role.key == DEVELOPER
 
     def test_the_form_needs_its_csrf_token(self, organisation, member):
         target = Membership.objects.get(organisation=organisation, user=member(DEVELOPER))
@@ -205,13 +207,13 @@ class TestChangeRole:
         response = client.post(url("member_role", pk=target.pk), {"role": MANAGER})
         assert response.status_code == 403
         target.refresh_from_db()
-        assert target.role == DEVELOPER
+        assert target.role.key == DEVELOPER
         page = client.get(url("member_role", pk=target.pk))
         client.post(
             url("member_role", pk=target.pk), {"role": MANAGER, "csrfmiddlewaretoken": page.context["csrf_token"]}
         )
         target.refresh_from_db()
-        assert target.role == MANAGER
+        assert target.role.key == MANAGER
 
 
 REMOVALS = [
@@ -220,7 +222,7 @@ REMOVALS = [
     (ADMIN, ACCOUNTING, True),
     (MANAGER, MANAGER, True),
     (MANAGER, DEVELOPER, True),
-    (MANAGER, ACCOUNTING, True),
+    (MANAGER, ACCOUNTING, False),
     (MANAGER, ADMIN, False),
 ]
 
@@ -237,11 +239,11 @@ class TestRemove:
             assert response.status_code == 302
             assert Activity.objects.filter(verb="member.removed", actor=actor).exists()
         else:
-            assert response.status_code == 200 and "Admin" in response.content.decode()
+            assert response.status_code == 200 and "alert--error" in response.content.decode()
 
     @pytest.mark.parametrize("who", WHO)
     def test_who_reaches_the_remove_page(self, user_as, organisation, member, who):
-        target = Membership.objects.get(organisation=organisation, user=member(ACCOUNTING))
+        target = Membership.objects.get(organisation=organisation, user=member(DEVELOPER))
         client, user = user_as(who)
         if user is not None:
             reauthenticate(client)

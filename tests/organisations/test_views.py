@@ -142,7 +142,7 @@ class TestCreate:
         response = client.post(reverse("organisations:create"), {"name": "Globex", "description": "Studio"})
         organisation = Organisation.objects.get(name="Globex")
         assert response["Location"] == url("entry", slug=organisation.slug)
-        assert Membership.objects.get(organisation=organisation).role == ADMIN
+        assert Membership.objects.get(organisation=organisation).role.key == ADMIN
         assert client.get(response["Location"], follow=True).status_code == 200
 
     @pytest.mark.parametrize(
